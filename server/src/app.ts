@@ -1,0 +1,148 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { expressMiddleware } from "@as-integrations/express5";
+
+import express from "express";
+import { PlayerTokens } from "./auth/player-tokens.ts";
+import type { Bus } from "./bus/bus.ts";
+import { MemoryBus } from "./bus/memory-bus.ts";
+import { RedisBus } from "./bus/redis-bus.ts";
+import type { Config } from "./config/env.ts";
+import { createPrismaClient } from "./db/client.ts";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "./db/embedded.ts";
+import { migrate } from "./db/migrate.ts";
+import { formatError } from "./errors/format-error.ts";
+import type { Context } from "./graphql/context.ts";
+import { createContext } from "./graphql/context-factory.ts";
+import { observePlugin } from "./graphql/observe.plugin.ts";
+import { queryCostPlugin } from "./graphql/query-cost.plugin.ts";
+import { maxDepthRule } from "./graphql/max-depth.rule.ts";
+import { buildGraphQLSchema } from "./graphql/schema.ts";
+import { errorHandler } from "./http/errors.ts";
+import { healthRoutes } from "./http/health.ts";
+import { requestId } from "./http/request-id.ts";
+import { createLogger, type Logger } from "./observability/logger.ts";
+import { Metrics } from "./observability/metrics.ts";
+import { loadSecrets, type Secrets } from "./secrets.ts";
+import type { Services } from "./services.ts";
+
+export interface App {
+  services: Services;
+  secrets: Secrets;
+  /** `embedded` when PGlite serves the database in this process. */
+  databaseMode: "embedded" | "external";
+  /** The base URL once started, e.g. `http://127.0.0.1:4000`. */
+  readonly url: string;
+  start(): Promise<void>;
+  /** Stops taking requests, lets running ones finish, then closes every connection. */
+  stop(): Promise<void>;
+}
+
+export interface BuildOptions {
+  logger?: Logger;
+}
+
+/**
+ * Builds the whole server from `config`: database (embedded PGlite when no `DATABASE_URL`),
+ * migrations, bus, GraphQL and HTTP routes. Nothing listens until `start()`. Tests, the CLI
+ * and graceful shutdown all go through this.
+ */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const secrets = await loadSecrets(config);
+
+  let embedded: EmbeddedPostgres | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    const dir = config.dataDir.startsWith("memory://") ? config.dataDir : join(config.dataDir, "pglite");
+    embedded = await startEmbeddedPostgres(dir);
+    databaseUrl = embedded.url;
+  }
+  if (config.migrateOnStart) {
+    const applied = await migrate(databaseUrl);
+    if (applied.length > 0) logger.info({ applied }, "migrations applied");
+  }
+
+  const prisma = createPrismaClient(databaseUrl, { embedded: embedded !== undefined });
+  const bus: Bus = config.redisUrl ? new RedisBus(config.redisUrl) : new MemoryBus();
+  const services: Services = {
+    config,
+    prisma,
+    bus,
+    logger,
+    playerTokens: new PlayerTokens(secrets.jwtSecret, config.playerTokenTtlSeconds),
+    adminToken: secrets.adminToken,
+  };
+  const metrics = new Metrics();
+
+  const expressApp = express();
+  const httpServer: Server = createServer(expressApp);
+  const apollo = new ApolloServer<Context>({
+    schema: await buildGraphQLSchema(),
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    introspection: true,
+    validationRules: [maxDepthRule(config.maxQueryDepth)],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      queryCostPlugin(config.maxQueryCost),
+      observePlugin(logger, metrics),
+    ],
+  });
+  await apollo.start();
+
+  expressApp.disable("x-powered-by");
+  expressApp.use(requestId);
+  expressApp.use((req, res, next) => {
+    const started = performance.now();
+    res.on("finish", () => {
+      const route = req.route?.path ?? (req.baseUrl || "other");
+      metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+      metrics.httpDuration.observe({ route }, (performance.now() - started) / 1000);
+    });
+    next();
+  });
+  expressApp.use(healthRoutes(services));
+  expressApp.get("/metrics", async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  expressApp.use(
+    "/graphql",
+    express.json({ limit: Math.max(256 * 1024, 4 * config.maxEventDataBytes) }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) =>
+        createContext(services, { authorization: req.headers.authorization, requestId: res.locals["requestId"] }),
+    }),
+  );
+  expressApp.use(errorHandler(logger));
+
+  let url = "";
+  return {
+    services,
+    secrets,
+    databaseMode: embedded ? "embedded" : "external",
+    get url() {
+      return url;
+    },
+    async start() {
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once("error", reject);
+        httpServer.listen(config.port, config.host, () => resolve());
+      });
+      const { port } = httpServer.address() as AddressInfo;
+      const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+      url = `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`;
+    },
+    async stop() {
+      await apollo.stop(); // drains the HTTP server
+      httpServer.closeAllConnections();
+      await Promise.allSettled([prisma.$disconnect(), bus.close()]);
+      await embedded?.close();
+    },
+  };
+}

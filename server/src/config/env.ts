@@ -1,0 +1,88 @@
+import { z } from "zod";
+
+/** Every setting the server reads, validated once at startup. `.env.example` lists them all. */
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATA_DIR: z.string().min(1).default(".data"),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  ADMIN_TOKEN: z.string().min(16, "ADMIN_TOKEN must be at least 16 characters").optional(),
+  JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters").optional(),
+  PLAYER_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  TICK_HZ: z.coerce.number().min(0.1).max(100).default(10),
+  MIGRATE_ON_START: z.stringbool().default(true),
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
+  MAX_QUERY_COST: z.coerce.number().int().min(10).max(1_000_000).default(5000),
+  MAX_EVENT_DATA_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(65_536),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Env = z.infer<typeof schema>;
+
+/** The server's configuration after validation and defaults. */
+export interface Config {
+  nodeEnv: Env["NODE_ENV"];
+  port: number;
+  host: string;
+  /** Absent: embedded PGlite under `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** Absent: the in-memory bus (one process only). */
+  redisUrl: string | undefined;
+  /** Absent: generated (embedded mode only) and printed at startup. */
+  adminToken: string | undefined;
+  jwtSecret: string | undefined;
+  playerTokenTtlSeconds: number;
+  tickHz: number;
+  migrateOnStart: boolean;
+  maxQueryDepth: number;
+  maxQueryCost: number;
+  maxEventDataBytes: number;
+  logLevel: Env["LOG_LEVEL"];
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Reads and validates the configuration from `env` (default `process.env`). Throws a
+ * `ConfigError` listing every invalid setting. With a `DATABASE_URL` (production mode) the
+ * secrets are required, because every node must share them.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  if (e.DATABASE_URL) {
+    const missing = (["ADMIN_TOKEN", "JWT_SECRET"] as const).filter((k) => !e[k]);
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `Invalid configuration:\n  ${missing.join(", ")} must be set when DATABASE_URL is set (every node must share them)`,
+      );
+    }
+  }
+  return {
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    redisUrl: e.REDIS_URL,
+    adminToken: e.ADMIN_TOKEN,
+    jwtSecret: e.JWT_SECRET,
+    playerTokenTtlSeconds: e.PLAYER_TOKEN_TTL_SECONDS,
+    tickHz: e.TICK_HZ,
+    migrateOnStart: e.MIGRATE_ON_START,
+    maxQueryDepth: e.MAX_QUERY_DEPTH,
+    maxQueryCost: e.MAX_QUERY_COST,
+    maxEventDataBytes: e.MAX_EVENT_DATA_BYTES,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,47 @@
+import type { GraphQLFormattedError } from "graphql";
+import { ErrorCode, PUBLIC_CODES } from "./errors.ts";
+
+/** Apollo's codes for a request it could not run at all; clients see them as BAD_USER_INPUT. */
+const DOCUMENT_CODES = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_REQUEST",
+  "OPERATION_RESOLUTION_FAILURE",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+]);
+
+/** The extensions a client may see besides `code`. */
+const PUBLIC_EXTENSIONS = ["field", "problems", "reason"] as const;
+
+/** True when an error is expected (a public code other than INTERNAL_SERVER_ERROR). */
+export function isExpected(code: unknown): boolean {
+  return (
+    typeof code === "string" && (DOCUMENT_CODES.has(code) || (PUBLIC_CODES.has(code) && code !== ErrorCode.Internal))
+  );
+}
+
+/**
+ * Apollo's `formatError`: expected errors keep their message and code (document errors become
+ * BAD_USER_INPUT with the original code as `reason`); anything else is masked as
+ * INTERNAL_SERVER_ERROR. Stacks and other extensions never reach the client.
+ */
+export function formatError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const code = formatted.extensions?.["code"];
+  if (!isExpected(code)) {
+    return { message: "Internal server error", extensions: { code: ErrorCode.Internal } };
+  }
+  const extensions: Record<string, unknown> = DOCUMENT_CODES.has(code as string)
+    ? { code: ErrorCode.BadUserInput, reason: code }
+    : { code };
+  for (const key of PUBLIC_EXTENSIONS) {
+    const value = formatted.extensions?.[key];
+    if (value !== undefined && extensions[key] === undefined) extensions[key] = value;
+  }
+  return {
+    message: formatted.message,
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions,
+  };
+}

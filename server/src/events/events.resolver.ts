@@ -1,0 +1,35 @@
+import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
+import { Role } from "../auth/principal.ts";
+import type { Context } from "../graphql/context.ts";
+import { EventConnection } from "./event-connection.type.ts";
+import { Event } from "./event.type.ts";
+import { EventsArgs } from "./events.args.ts";
+import { listEvents } from "./list-events.ts";
+import { PublishEventInput } from "./publish-event.input.ts";
+import { publishEvent } from "./publish-event.ts";
+
+@Resolver(() => Event)
+export class EventsResolver {
+  @Authorized()
+  @Query(() => EventConnection, {
+    description: "Delivered events you may see, oldest first, after the `seq` in `after`.",
+    complexity: ({ args, childComplexity }) => 1 + childComplexity * Number(args["first"] ?? 50),
+  })
+  async events(
+    @Ctx() { principal, services }: Context,
+    @Args(() => EventsArgs) args: EventsArgs,
+  ): Promise<EventConnection> {
+    return listEvents(services.prisma, principal, args);
+  }
+
+  @Authorized(Role.Admin, Role.Game)
+  @Mutation(() => Event, {
+    description: "Publishes an event from the calling game (or, for an admin, from the multiverse itself).",
+  })
+  async publishEvent(
+    @Ctx() { principal, services }: Context,
+    @Arg("input", () => PublishEventInput) input: PublishEventInput,
+  ): Promise<Event> {
+    return publishEvent(services.prisma, principal, input, services.config.maxEventDataBytes);
+  }
+}

@@ -1,0 +1,134 @@
+import { createHash } from "node:crypto";
+import { requireGame } from "../auth/access.ts";
+import type { Principal } from "../auth/principal.ts";
+import type { PrismaClient } from "../db/client.ts";
+import { isUniqueViolation } from "../db/errors.ts";
+import { badInput, conflict } from "../errors/errors.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
+import { selectorWhere } from "../realms/realm-selector.input.ts";
+import type { PublishEventInput } from "./publish-event.input.ts";
+import { stableJson } from "./stable-json.ts";
+
+type EventRow = Prisma.EventGetPayload<object>;
+
+function requestHash(input: PublishEventInput, data: unknown, targetRealm: object | null): string {
+  const canonical = stableJson({
+    type: input.type,
+    targetGameId: input.targetGameId ?? null,
+    targetRealm,
+    data,
+    delivery: input.delivery,
+  });
+  return createHash("sha256").update(canonical).digest("hex");
+}
+
+/** The stored event for a retried key, if the retry asks for the same thing; CONFLICT if not. */
+async function replay(
+  prisma: PrismaClient,
+  source: string | null,
+  key: string,
+  hash: string,
+): Promise<EventRow | null> {
+  const existing = await prisma.event.findFirst({ where: { sourceGameId: source, idempotencyKey: key } });
+  if (existing && existing.requestHash !== hash) {
+    throw conflict(`idempotencyKey "${key}" was used for a different event: use a new key for new content`);
+  }
+  return existing;
+}
+
+/** The games a realm selector reaches (within `targetGameId` when given). */
+async function realmRecipients(prisma: PrismaClient, selector: object, targetGameId: string | null): Promise<string[]> {
+  const realms = await prisma.realm.findMany({
+    where: {
+      ...selector,
+      ...(targetGameId ? { gameId: targetGameId } : {}),
+      game: { status: { not: "UNREGISTERED" } },
+    },
+    select: { gameId: true },
+    distinct: ["gameId"],
+    orderBy: { gameId: "asc" },
+  });
+  return realms.map((r) => r.gameId);
+}
+
+/**
+ * Validates, routes and stores an event. IMMEDIATE events get the next `seq` and the current
+ * tick in the same transaction, under the `universe_state` row lock, so seqs are gapless and
+ * commit in order. NEXT_TICK events are stored PENDING for the control tick to deliver. A
+ * retried `idempotencyKey` returns the event stored the first time.
+ */
+export async function publishEvent(
+  prisma: PrismaClient,
+  p: Principal,
+  input: PublishEventInput,
+  maxDataBytes: number,
+): Promise<EventRow> {
+  const sourceGameId = p.kind === "game" ? p.gameId : null;
+  if (sourceGameId) await requireGame(prisma, p, sourceGameId, "manage");
+
+  const data = input.data === undefined || input.data === null ? {} : input.data;
+  const size = Buffer.byteLength(JSON.stringify(data));
+  if (size > maxDataBytes) {
+    throw badInput(`data is ${size} bytes; the limit is ${maxDataBytes} bytes`, "data");
+  }
+  const selector = input.targetRealm ? selectorWhere(input.targetRealm) : null;
+  if (selector && Object.keys(selector).length === 0) {
+    throw badInput("targetRealm needs at least one of realmType, adjacency, resonance", "targetRealm");
+  }
+  const targetGameId = input.targetGameId ?? null;
+  if (targetGameId) await requireGame(prisma, p, targetGameId, "directory");
+
+  const hash = requestHash(input, data, selector);
+  const key = input.idempotencyKey ?? null;
+  if (key) {
+    const previous = await replay(prisma, sourceGameId, key, hash);
+    if (previous) return previous;
+  }
+
+  const broadcast = !targetGameId && !selector;
+  const recipientGameIds = selector
+    ? await realmRecipients(prisma, selector, targetGameId)
+    : targetGameId
+      ? [targetGameId]
+      : [];
+  const immediate = input.delivery === "IMMEDIATE";
+
+  try {
+    return await prisma.$transaction(async (tx) => {
+      let seq: bigint | null = null;
+      let tick: bigint | null = null;
+      if (immediate) {
+        const [state] = await tx.$queryRaw<{ last_seq: bigint; current_tick: bigint }[]>`
+          UPDATE universe_state SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, current_tick`;
+        if (!state) throw new Error("universe_state row is missing: run the migrations");
+        seq = state.last_seq;
+        tick = state.current_tick;
+      }
+      return tx.event.create({
+        data: {
+          seq,
+          tick,
+          type: input.type,
+          sourceGameId,
+          targetGameId,
+          ...(selector ? { targetRealm: selector } : {}),
+          recipientGameIds,
+          broadcast,
+          data: data as Prisma.InputJsonValue,
+          delivery: input.delivery,
+          status: immediate ? "DELIVERED" : "PENDING",
+          idempotencyKey: key,
+          requestHash: hash,
+          deliveredAt: immediate ? new Date() : null,
+        },
+      });
+    });
+  } catch (err) {
+    // Two retries raced: the loser answers with the winner's event.
+    if (key && isUniqueViolation(err)) {
+      const winner = await replay(prisma, sourceGameId, key, hash);
+      if (winner) return winner;
+    }
+    throw err;
+  }
+}

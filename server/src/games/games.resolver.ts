@@ -1,0 +1,96 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
+import { actingGameId, canAccessGame, checkGame, requireGame } from "../auth/access.ts";
+import { Role } from "../auth/principal.ts";
+import { badInput, notFound } from "../errors/errors.ts";
+import type { Context } from "../graphql/context.ts";
+import { GameStatus } from "../graphql/enums.ts";
+import { UUID } from "../graphql/validators.ts";
+import { Realm } from "../realms/realm.type.ts";
+import { Game } from "./game.type.ts";
+import { registerGame } from "./games.service.ts";
+import { RegisterGameInput } from "./register-game.input.ts";
+import { RegisterGamePayload } from "./register-game.payload.ts";
+
+@Resolver(() => Game)
+export class GamesResolver {
+  @Authorized()
+  @Query(() => [Game], {
+    description:
+      "The games you may see, by id: all for admins, your own for developers, the registered ones for games and players.",
+  })
+  async games(
+    @Ctx() { principal: p, services }: Context,
+    @Arg("status", () => GameStatus, { nullable: true }) status?: GameStatus | null,
+  ): Promise<Game[]> {
+    const games = await services.prisma.game.findMany({
+      where: {
+        ...(status ? { status } : {}),
+        ...(p.kind === "developer" ? { developerId: p.developerId } : {}),
+      },
+      orderBy: { id: "asc" },
+    });
+    return games.filter((g) => canAccessGame(p, g, "directory"));
+  }
+
+  @Authorized()
+  @Query(() => Game, { description: "One game's public card." })
+  async game(@Ctx() { principal, services }: Context, @Arg("id", () => ID) id: string): Promise<Game> {
+    const game = await services.prisma.game.findUnique({ where: { id } });
+    checkGame(principal, game, "directory", { what: "Game", id });
+    return game;
+  }
+
+  @FieldResolver(() => [Realm], { description: "The game's realms and their addresses." })
+  async realms(@Root() game: Game, @Ctx() { services }: Context): Promise<Realm[]> {
+    return services.prisma.realm.findMany({ where: { gameId: game.id }, orderBy: { name: "asc" } });
+  }
+
+  @Authorized(Role.Admin, Role.Developer)
+  @Mutation(() => RegisterGamePayload, {
+    description: "Registers a game with its first realm. The API key in the answer is shown only this once.",
+  })
+  async registerGame(
+    @Ctx() { principal, services }: Context,
+    @Arg("input", () => RegisterGameInput) input: RegisterGameInput,
+  ): Promise<RegisterGamePayload> {
+    return registerGame(services.prisma, principal, input);
+  }
+
+  @Authorized(Role.Admin, Role.Developer)
+  @Mutation(() => Game, {
+    description: "Unregisters a game: its API key stops working and its data becomes read-only. The id stays taken.",
+  })
+  async unregisterGame(@Ctx() { principal, services }: Context, @Arg("id", () => ID) id: string): Promise<Game> {
+    await requireGame(services.prisma, principal, id, "manage");
+    return services.prisma.game.update({ where: { id }, data: { status: "UNREGISTERED" } });
+  }
+
+  @Authorized(Role.Game)
+  @Mutation(() => Game, {
+    description:
+      "Says the game server is alive, and that the players named in `playerIds` are still around (their `lastSeenAt`).",
+  })
+  async heartbeat(
+    @Ctx() { principal, services }: Context,
+    @Arg("playerIds", () => [ID], { defaultValue: [] }) playerIds: string[],
+  ): Promise<Game> {
+    const gameId = actingGameId(principal, null);
+    const ids = [...new Set(playerIds)];
+    if (ids.length > 1000) throw badInput("heartbeat takes at most 1000 playerIds at once", "playerIds");
+    const bad = ids.find((id) => !UUID.test(id));
+    if (bad !== undefined) throw badInput(`playerIds: "${bad}" is not a player id (a UUID)`, "playerIds");
+    const now = new Date();
+    return services.prisma.$transaction(async (tx) => {
+      await requireGame(tx, principal, gameId, "manage");
+      if (ids.length > 0) {
+        const { count } = await tx.player.updateMany({ where: { id: { in: ids }, gameId }, data: { lastSeenAt: now } });
+        if (count !== ids.length) {
+          const found = await tx.player.findMany({ where: { id: { in: ids }, gameId }, select: { id: true } });
+          const known = new Set(found.map((f) => f.id));
+          throw notFound("Player", ids.find((id) => !known.has(id)) ?? "");
+        }
+      }
+      return tx.game.update({ where: { id: gameId }, data: { lastHeartbeatAt: now } });
+    });
+  }
+}

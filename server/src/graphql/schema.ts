@@ -1,0 +1,34 @@
+import "reflect-metadata";
+import type { GraphQLSchema } from "graphql";
+import { buildSchema } from "type-graphql";
+import { authChecker } from "../auth/auth-checker.ts";
+import { DevelopersResolver } from "../developers/developers.resolver.ts";
+import { EventsResolver } from "../events/events.resolver.ts";
+import { GamesResolver } from "../games/games.resolver.ts";
+import { PlayersResolver } from "../players/players.resolver.ts";
+import { RealmsResolver } from "../realms/realms.resolver.ts";
+import { RoomsResolver } from "../rooms/rooms.resolver.ts";
+import { UniverseResolver } from "../universe/universe.resolver.ts";
+import { DateTimeScalar } from "./scalars/date-time.ts";
+import { validateInput } from "./validate-input.ts";
+
+let built: Promise<GraphQLSchema> | undefined;
+
+/** The executable schema, built once per process from the resolvers' decorators. */
+export function buildGraphQLSchema(): Promise<GraphQLSchema> {
+  built ??= buildSchema({
+    resolvers: [
+      GamesResolver,
+      RealmsResolver,
+      RoomsResolver,
+      PlayersResolver,
+      EventsResolver,
+      DevelopersResolver,
+      UniverseResolver,
+    ],
+    authChecker,
+    validateFn: validateInput,
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+  });
+  return built;
+}

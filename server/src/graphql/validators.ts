@@ -1,0 +1,38 @@
+import { IsOptional, Length, Matches, MaxLength } from "class-validator";
+
+/** Game ids: 3–40 characters of a-z, 0-9 and '-', starting with a letter. */
+export const SLUG = /^[a-z][a-z0-9-]{2,39}$/;
+/** One part of a realm address (type, adjacency, resonance). */
+export const ADDRESS_PART = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+/** Event types, e.g. `trade.offer` or `boss:defeated`. */
+export const EVENT_TYPE = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type PropertyDecorator = (target: object, key: string) => void;
+const all =
+  (...decorators: PropertyDecorator[]): PropertyDecorator =>
+  (target, key) => {
+    for (const d of decorators) d(target, key);
+  };
+
+export const IsSlug = (): PropertyDecorator =>
+  Matches(SLUG, { message: "$property must be 3–40 characters of a-z, 0-9 and '-', starting with a letter" });
+
+export const IsAddressPart = (): PropertyDecorator =>
+  Matches(ADDRESS_PART, {
+    message: "$property must be 1–40 characters of a-z, 0-9, '_' and '-', starting with a letter or digit",
+  });
+
+export const IsOptionalAddressPart = (): PropertyDecorator => all(IsOptional(), IsAddressPart());
+
+/** A human label: 1–`max` characters, not only spaces. */
+export const IsLabel = (max: number): PropertyDecorator =>
+  all(
+    Length(1, max, { message: `$property must be 1–${max} characters` }),
+    Matches(/\S/, { message: "$property must not be blank" }),
+  );
+
+export const IsText = (max: number): PropertyDecorator =>
+  all(IsOptional(), MaxLength(max, { message: `$property must be at most ${max} characters` }));
+
+export const IsUuid = (): PropertyDecorator => Matches(UUID, { message: "$property must be a UUID" });

@@ -1,0 +1,37 @@
+import { requirePlayerControl } from "../auth/access.ts";
+import type { Principal } from "../auth/principal.ts";
+import type { PrismaClient } from "../db/client.ts";
+import { badInput, notFound } from "../errors/errors.ts";
+import { UUID } from "../graphql/validators.ts";
+import { requireRoom } from "../rooms/rooms.service.ts";
+
+export async function findPlayer(prisma: PrismaClient, id: string, field = "playerId") {
+  if (!UUID.test(id)) throw badInput(`${field} must be a player id (a UUID)`, field);
+  const player = await prisma.player.findUnique({ where: { id } });
+  if (!player) throw notFound("Player", id);
+  return player;
+}
+
+/**
+ * Moves a player into `roomId` (or out of every room when null), in one transaction that locks
+ * the player's row and bumps the version of each room whose occupants change.
+ */
+export async function movePlayer(prisma: PrismaClient, p: Principal, playerId: string, roomId: string | null) {
+  const player = await findPlayer(prisma, playerId);
+  await requirePlayerControl(prisma, p, player);
+  if (roomId !== null) {
+    const room = await requireRoom(prisma, p, roomId, "private");
+    if (room.gameId !== player.gameId) throw notFound("Room", roomId);
+  }
+  return prisma.$transaction(async (tx) => {
+    const [locked] = await tx.$queryRaw<{ room_id: string | null }[]>`
+      SELECT room_id::text FROM players WHERE id = ${playerId}::uuid FOR UPDATE`;
+    if (!locked) throw notFound("Player", playerId);
+    const from = locked.room_id;
+    const changed = [from, roomId].filter((r): r is string => r !== null && from !== roomId);
+    if (changed.length > 0) {
+      await tx.room.updateMany({ where: { id: { in: changed } }, data: { version: { increment: 1 } } });
+    }
+    return tx.player.update({ where: { id: playerId }, data: { roomId, lastSeenAt: new Date() } });
+  });
+}

@@ -1,0 +1,62 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
+import { actingGameId, canAccessGame, requireGame } from "../auth/access.ts";
+import { Role } from "../auth/principal.ts";
+import { isUniqueViolation } from "../db/errors.ts";
+import { conflict } from "../errors/errors.ts";
+import type { Context } from "../graphql/context.ts";
+import { Game } from "../games/game.type.ts";
+import { Room } from "../rooms/room.type.ts";
+import { CreateRealmInput } from "./create-realm.input.ts";
+import { Realm } from "./realm.type.ts";
+import { RealmsArgs } from "./realms.args.ts";
+import { selectorWhere } from "./realm-selector.input.ts";
+
+@Resolver(() => Realm)
+export class RealmsResolver {
+  @Authorized()
+  @Query(() => [Realm], { description: "Realms by game and address. Realms of unregistered games are left out." })
+  async realms(@Ctx() { principal, services }: Context, @Args(() => RealmsArgs) args: RealmsArgs): Promise<Realm[]> {
+    const realms = await services.prisma.realm.findMany({
+      where: { ...(args.gameId ? { gameId: args.gameId } : {}), ...selectorWhere(args) },
+      include: { game: { select: { id: true, developerId: true, status: true } } },
+      orderBy: [{ gameId: "asc" }, { name: "asc" }],
+      take: args.first,
+    });
+    return realms.filter((r) => canAccessGame(principal, r.game, "directory"));
+  }
+
+  @FieldResolver(() => Game)
+  async game(@Root() realm: Realm, @Ctx() { services }: Context): Promise<Game> {
+    return services.prisma.game.findUniqueOrThrow({ where: { id: realm.gameId } });
+  }
+
+  @FieldResolver(() => [Room], { description: "Its rooms: for the game's owners and players only." })
+  async rooms(@Root() realm: Realm, @Ctx() { principal, services }: Context): Promise<Room[]> {
+    await requireGame(services.prisma, principal, realm.gameId, "private", { what: "Rooms of realm", id: realm.id });
+    return services.prisma.room.findMany({ where: { realmId: realm.id }, orderBy: { name: "asc" } });
+  }
+
+  @Authorized(Role.Admin, Role.Developer, Role.Game)
+  @Mutation(() => Realm, { description: "Adds a realm to a game. Realm names are unique within a game." })
+  async createRealm(
+    @Ctx() { principal, services }: Context,
+    @Arg("input", () => CreateRealmInput) input: CreateRealmInput,
+  ): Promise<Realm> {
+    const gameId = actingGameId(principal, input.gameId);
+    await requireGame(services.prisma, principal, gameId, "manage");
+    try {
+      return await services.prisma.realm.create({
+        data: {
+          gameId,
+          name: input.name.trim(),
+          realmType: input.realmType,
+          adjacency: input.adjacency,
+          resonance: input.resonance,
+        },
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`Game "${gameId}" already has a realm named "${input.name.trim()}"`);
+      throw err;
+    }
+  }
+}

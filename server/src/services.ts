@@ -1,0 +1,15 @@
+import type { PlayerTokens } from "./auth/player-tokens.ts";
+import type { Bus } from "./bus/bus.ts";
+import type { Config } from "./config/env.ts";
+import type { PrismaClient } from "./db/client.ts";
+import type { Logger } from "./observability/logger.ts";
+
+/** The long-lived parts of one server process, built once by `buildApp`. */
+export interface Services {
+  config: Config;
+  prisma: PrismaClient;
+  bus: Bus;
+  logger: Logger;
+  playerTokens: PlayerTokens;
+  adminToken: string;
+}

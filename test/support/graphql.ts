@@ -1,0 +1,29 @@
+/** What a GraphQL HTTP request answered. */
+export interface GqlResult<T = Record<string, unknown>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: string[]; extensions?: Record<string, unknown> }[];
+  headers: Headers;
+}
+
+/** POSTs one operation to `url` (the server's base URL) with an optional bearer credential. */
+export async function gql<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  credential?: string,
+): Promise<GqlResult<T>> {
+  const res = await fetch(`${url}/graphql`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(credential ? { authorization: `Bearer ${credential}` } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as Omit<GqlResult<T>, "status" | "headers">;
+  return { status: res.status, headers: res.headers, ...body };
+}
+
+/** The `extensions.code` of the first error, or undefined when there is none. */
+export const errorCode = (r: GqlResult<unknown>): unknown => r.errors?.[0]?.extensions?.["code"];

@@ -1,0 +1,68 @@
+import { Writable } from "node:stream";
+import { buildApp, type App } from "../../server/src/app.ts";
+import { loadConfig } from "../../server/src/config/env.ts";
+import { createLogger } from "../../server/src/observability/logger.ts";
+import { createTestDatabase, type TestDatabase } from "./database.ts";
+import { gql, type GqlResult } from "./graphql.ts";
+
+export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789";
+export const TEST_JWT_SECRET = "test-jwt-secret-0123456789-0123456789";
+
+export interface TestServer {
+  app: App;
+  url: string;
+  db: TestDatabase;
+  /** Every log line the server wrote, parsed. */
+  logs: Record<string, unknown>[];
+  /** Every log line as raw text. */
+  rawLogs: string[];
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    credential?: string,
+  ): Promise<GqlResult<T>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the real server in this process on a free port, over a fresh database (a clone of the
+ * migrated template, or PGlite in memory when no Postgres answers). `env` overrides settings.
+ */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const db = await createTestDatabase();
+  const config = loadConfig({
+    PORT: "0",
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    JWT_SECRET: TEST_JWT_SECRET,
+    DATA_DIR: "memory://",
+    MIGRATE_ON_START: db.url ? "false" : "true",
+    LOG_LEVEL: "info",
+    ...(db.url ? { DATABASE_URL: db.url } : {}),
+    ...env,
+  });
+  const rawLogs: string[] = [];
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) {
+        rawLogs.push(line);
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+  const app = await buildApp(config, { logger: createLogger(config.logLevel, sink) });
+  await app.start();
+  return {
+    app,
+    url: app.url,
+    db,
+    logs,
+    rawLogs,
+    gql: (query, variables, credential) => gql(app.url, query, variables, credential),
+    async stop() {
+      await app.stop();
+      await db.drop();
+    },
+  };
+}
