@@ -1,16 +1,17 @@
 import { Redis } from "ioredis";
 import type { Bus } from "./bus.ts";
 
-/** The Redis bus. ioredis reconnects by itself; commands fail fast while Redis is away. */
+/**
+ * The Redis bus. ioredis reconnects by itself. Commands wait while it (re)connects, and are
+ * rejected after one failed reconnect attempt, so nothing piles up while Redis is away.
+ */
 export class RedisBus implements Bus {
   readonly kind = "redis";
   readonly #client: Redis;
 
   constructor(url: string) {
     this.#client = new Redis(url, {
-      lazyConnect: false,
       maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
       retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
     });
     // Connection errors are reported by /readyz; without a listener ioredis logs them itself.

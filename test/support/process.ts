@@ -1,0 +1,76 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+export interface ServerProcess {
+  child: ChildProcess;
+  /** Everything written to stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the first match of `pattern` in the output (rejects if the process exits first). */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  exited: Promise<number | string>;
+}
+
+/** Settings a developer's shell may hold that would change the mode under test. */
+const STRIPPED = ["DATABASE_URL", "REDIS_URL", "ADMIN_TOKEN", "JWT_SECRET", "PORT", "HOST", "DATA_DIR"];
+
+/** Runs the server entry point (`npm start` without npm) as its own process with `env`. */
+export function spawnServer(env: Record<string, string>): ServerProcess {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !STRIPPED.includes(k)));
+  const child = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], {
+    cwd: ROOT,
+    env: { ...base, LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  const listeners = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    out += chunk.toString("utf8");
+    for (const l of listeners) l();
+  };
+  child.stdout!.on("data", onData);
+  child.stderr!.on("data", onData);
+  const exited = new Promise<number | string>((resolve) =>
+    child.once("exit", (code, signal) => {
+      resolve(code ?? signal ?? "unknown");
+      for (const l of listeners) l();
+    }),
+  );
+  return {
+    child,
+    exited,
+    output: () => out,
+    waitFor(pattern, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`timed out waiting for ${pattern}; output:\n${out}`));
+        }, timeoutMs);
+        const check = () => {
+          const m = out.match(pattern);
+          if (m) {
+            clearTimeout(timer);
+            listeners.delete(check);
+            resolve(m);
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            clearTimeout(timer);
+            listeners.delete(check);
+            reject(new Error(`process exited before ${pattern}; output:\n${out}`));
+          }
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** Starts a server process and waits for its banner; returns it with its base URL and admin token. */
+export async function startServerProcess(env: Record<string, string>) {
+  const proc = spawnServer({ PORT: "0", ...env });
+  const [, url] = await proc.waitFor(/GraphQL\s+(http:\/\/\S+)\/graphql/, 60_000);
+  const token = (await proc.waitFor(/Admin token\s+(\S+)/))[1]!;
+  return { proc, url: url!, token };
+}
