@@ -24,7 +24,7 @@ export const onRealPostgres = (): boolean => inject("postgresUrl") !== "";
 export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = inject("postgresUrl");
   if (!adminUrl) return { url: undefined, drop: async () => undefined };
-  const name = `multiverse_test_${randomBytes(6).toString("hex")}`;
+  const name = `${inject("databasePrefix")}_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {

@@ -1,5 +1,6 @@
 // Runs once before every test file: finds Postgres and Redis, prepares a migrated template
 // database, and tells the test files (vitest `provide`/`inject`) what they can use.
+import { randomBytes } from "node:crypto";
 import { userInfo } from "node:os";
 import pg from "pg";
 import { Redis } from "ioredis";
@@ -12,12 +13,21 @@ declare module "vitest" {
     postgresUrl: string;
     /** Name of the migrated template database test files clone ("" with PGlite). */
     templateDb: string;
+    /** The prefix of this run's database names. */
+    databasePrefix: string;
     /** Redis URL, or "" when none answers (Redis-only suites skip). */
     redisUrl: string;
   }
 }
 
-const TEMPLATE = "multiverse_test_template";
+/**
+ * Every database of this run starts with PREFIX, which holds the run's start time, so
+ * concurrent runs against one Postgres never touch each other's databases, and leftovers of a
+ * crashed run can be told by age.
+ */
+const PREFIX = `multiverse_test_${Math.floor(Date.now() / 1000)}_${randomBytes(3).toString("hex")}`;
+const TEMPLATE = `${PREFIX}_template`;
+const LEFTOVER_AGE_SECONDS = 2 * 60 * 60;
 
 function withDatabase(url: string, db: string): string {
   const u = new URL(url);
@@ -55,11 +65,15 @@ async function prepareTemplate(adminUrl: string): Promise<void> {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    // Leftovers of an interrupted run.
+    // Leftovers of runs that crashed long ago (a run still going is younger).
     const { rows } = await admin.query<{ datname: string }>(
-      "SELECT datname FROM pg_database WHERE datname LIKE 'multiverse_test_%'",
+      "SELECT datname FROM pg_database WHERE datname LIKE 'multiverse\\_test\\_%'",
     );
-    for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    const cutoff = Date.now() / 1000 - LEFTOVER_AGE_SECONDS;
+    for (const { datname } of rows) {
+      const started = Number(/^multiverse_test_(\d+)_/.exec(datname)?.[1]);
+      if (started < cutoff) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    }
     await admin.query(`CREATE DATABASE "${TEMPLATE}"`);
   } finally {
     await admin.end();
@@ -87,6 +101,7 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
   }
   project.provide("postgresUrl", havePostgres ? postgresUrl : "");
   project.provide("templateDb", havePostgres ? TEMPLATE : "");
+  project.provide("databasePrefix", PREFIX);
   project.provide("redisUrl", haveRedis ? redisUrl : "");
 
   return async () => {
@@ -94,7 +109,8 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
     const admin = new pg.Client({ connectionString: postgresUrl });
     await admin.connect();
     const { rows } = await admin.query<{ datname: string }>(
-      "SELECT datname FROM pg_database WHERE datname LIKE 'multiverse_test_%'",
+      "SELECT datname FROM pg_database WHERE starts_with(datname, $1)",
+      [PREFIX],
     );
     for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     await admin.end();
