@@ -68,7 +68,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
 
   const prisma = createPrismaClient(databaseUrl, { embedded: embedded !== undefined });
-  const bus: Bus = config.redisUrl ? new RedisBus(config.redisUrl) : new MemoryBus();
+  const bus: Bus = config.redisUrl ? new RedisBus(config.redisUrl, { prefix: config.redisKeyPrefix }) : new MemoryBus();
   const services: Services = {
     config,
     prisma,

@@ -8,6 +8,10 @@ const schema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATA_DIR: z.string().min(1).default(".data"),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]{1,40}$/, "REDIS_KEY_PREFIX must be 1–40 of A-Z a-z 0-9 _ : . -")
+    .default("mv:"),
   ADMIN_TOKEN: z.string().min(16, "ADMIN_TOKEN must be at least 16 characters").optional(),
   JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters").optional(),
   PLAYER_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
@@ -31,6 +35,8 @@ export interface Config {
   dataDir: string;
   /** Absent: the in-memory bus (one process only). */
   redisUrl: string | undefined;
+  /** Starts every Redis key and channel, so deployments can share one Redis. */
+  redisKeyPrefix: string;
   /** Absent: generated (embedded mode only) and printed at startup. */
   adminToken: string | undefined;
   jwtSecret: string | undefined;
@@ -75,6 +81,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     adminToken: e.ADMIN_TOKEN,
     jwtSecret: e.JWT_SECRET,
     playerTokenTtlSeconds: e.PLAYER_TOKEN_TTL_SECONDS,

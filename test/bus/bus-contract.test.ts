@@ -1,0 +1,159 @@
+// The same contract for both buses: what the realtime core may rely on.
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import type { Bus } from "../../server/src/bus/bus.ts";
+import { MemoryBus } from "../../server/src/bus/memory-bus.ts";
+import { RedisBus } from "../../server/src/bus/redis-bus.ts";
+import { deferred, waitUntil } from "../support/wait.ts";
+
+const redisUrl = inject("redisUrl");
+const unique = () => randomBytes(4).toString("hex");
+
+/** Collects messages of a channel, with a way to wait for the n-th. */
+function collector() {
+  const got: string[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  return {
+    got,
+    handler: (m: string) => {
+      got.push(m);
+      for (const w of waiters.filter((w) => got.length >= w.n)) w.resolve();
+    },
+    waitFor: (n: number) =>
+      got.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve })),
+  };
+}
+
+interface Nodes {
+  a: Bus;
+  b: Bus;
+}
+
+const kinds: [string, () => Nodes][] = [
+  [
+    "memory",
+    () => {
+      const bus = new MemoryBus();
+      return { a: bus, b: bus };
+    },
+  ],
+];
+if (redisUrl) {
+  kinds.push([
+    "redis",
+    () => {
+      const prefix = `test:${unique()}:`;
+      return { a: new RedisBus(redisUrl, { prefix }), b: new RedisBus(redisUrl, { prefix }) };
+    },
+  ]);
+} else {
+  it.skip("Redis bus contract (no Redis answers)", () => undefined);
+}
+
+describe.each(kinds)("%s bus", (_kind, make) => {
+  const opened: Bus[] = [];
+  const nodes = (): Nodes => {
+    const n = make();
+    opened.push(n.a, n.b);
+    return n;
+  };
+  afterAll(async () => {
+    await Promise.all(opened.map((b) => b.close()));
+  });
+
+  it("delivers every message in publish order to each subscriber, on every node", async () => {
+    const { a, b } = nodes();
+    const onA = collector();
+    const onB = collector();
+    await a.subscribe("ch", onA.handler);
+    await b.subscribe("ch", onB.handler);
+    const sent = Array.from({ length: 100 }, (_, i) => `m${i}`);
+    for (const m of sent) await a.publish("ch", m);
+    await Promise.all([onA.waitFor(100), onB.waitFor(100)]);
+    expect(onA.got).toEqual(sent);
+    expect(onB.got).toEqual(sent);
+  });
+
+  it("stops delivering after unsubscribe, and keeps other subscribers of the channel", async () => {
+    const { a, b } = nodes();
+    const gone = collector();
+    const kept = collector();
+    const stop = await b.subscribe("ch2", gone.handler);
+    await b.subscribe("ch2", kept.handler);
+    await a.publish("ch2", "1");
+    await Promise.all([gone.waitFor(1), kept.waitFor(1)]);
+    await stop();
+    await a.publish("ch2", "2");
+    await kept.waitFor(2);
+    expect(gone.got).toEqual(["1"]);
+    expect(kept.got).toEqual(["1", "2"]);
+  });
+
+  it("gives a lease to one holder at a time, renews it, and hands it over when it runs out", async () => {
+    const { a, b } = nodes();
+    const name = `lease-${unique()}`;
+    expect(await a.lease(name, "node-a", 300)).toBe(true);
+    expect(await b.lease(name, "node-b", 300)).toBe(false);
+    expect(await a.lease(name, "node-a", 300)).toBe(true); // renewal
+    await waitUntil("the lease to run out and pass to node-b", () => b.lease(name, "node-b", 10_000));
+    expect(await a.lease(name, "node-a", 300)).toBe(false);
+    await a.releaseLease(name, "node-a"); // not the holder: no effect
+    expect(await a.lease(name, "node-a", 300)).toBe(false);
+    await b.releaseLease(name, "node-b");
+    expect(await a.lease(name, "node-a", 300)).toBe(true);
+  });
+
+  it("keeps timed set members until they expire, and sweeps each expired member once", async () => {
+    const { a, b } = nodes();
+    const set = `presence:${unique()}`;
+    const now = Date.now();
+    await a.touch(set, ["p1", "p2"], now + 60_000);
+    await a.touch(set, ["p3"], now - 1);
+    expect((await b.alive(set, now)).sort()).toEqual(["p1", "p2"]);
+    expect(await b.timedSets("presence:")).toContain(set);
+    const [s1, s2] = await Promise.all([a.sweep(set, now), b.sweep(set, now)]);
+    expect([...s1, ...s2]).toEqual(["p3"]);
+    await b.untouch(set, ["p1"]);
+    expect(await a.alive(set, now)).toEqual(["p2"]);
+    await a.untouch(set, ["p2"]);
+    expect(await a.sweep(set, now + 120_000)).toEqual([]);
+    expect(await a.timedSets("presence:")).not.toContain(set);
+  });
+
+  it("counts hits in a window and starts over after it", async () => {
+    const { a, b } = nodes();
+    const key = `rate-${unique()}`;
+    expect(await a.hit(key, 300)).toBe(1);
+    expect(await b.hit(key, 300)).toBe(2);
+    await waitUntil("the window to restart", async () => (await a.hit(key, 300)) === 1);
+  });
+});
+
+describe.skipIf(!redisUrl)("redis bus after a lost connection", () => {
+  it("resubscribes by itself and says that messages may have been lost", async () => {
+    const prefix = `test:${unique()}:`;
+    const name = `bus-test-${unique()}`;
+    const bus = new RedisBus(redisUrl, { prefix, name });
+    const publisher = new RedisBus(redisUrl, { prefix });
+    const admin = new Redis(redisUrl);
+    try {
+      const got = collector();
+      await bus.subscribe("ch", got.handler);
+      const resubscribed = deferred();
+      bus.onResubscribed(() => resubscribed.resolve());
+      // Kill only this bus's subscriber connection (the Redis is shared with other tests).
+      const list = (await admin.client("LIST")) as string;
+      const id = new RegExp(`^id=(\\d+) .*name=${name}-sub `, "m").exec(list)?.[1];
+      expect(id).toBeDefined();
+      expect(await admin.client("KILL", "ID", id!)).toBe(1);
+      await resubscribed.promise;
+      await publisher.publish("ch", "after");
+      await got.waitFor(1);
+      expect(got.got).toEqual(["after"]);
+    } finally {
+      await Promise.all([bus.close(), publisher.close()]);
+      admin.disconnect();
+    }
+  });
+});
