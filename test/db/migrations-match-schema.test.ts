@@ -103,13 +103,23 @@ describe("migrations and schema.prisma", () => {
            JOIN pg_class t ON t.oid = i.indrelid
            CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
            JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
-          WHERE t.relname = $1 AND i.indisunique AND NOT i.indisprimary
+          WHERE t.relname = $1 AND i.indisunique AND NOT i.indisprimary AND i.indpred IS NULL
           GROUP BY i.indexrelid`,
         [model.table],
       );
       const actual = rows.map((r) => r.cols.join(",")).sort();
       expect(actual).toEqual(model.uniques.map((u) => u.join(",")).sort());
     });
+  });
+
+  it("has exactly the partial unique indexes the schema's comments name", async () => {
+    const { rows } = await client.query<{ def: string }>(
+      `SELECT pg_get_indexdef(i.indexrelid) AS def FROM pg_index i
+        WHERE i.indisunique AND i.indpred IS NOT NULL`,
+    );
+    expect(rows.map((r) => r.def)).toEqual([
+      "CREATE UNIQUE INDEX events_source_game_id_idempotency_key_key ON public.events USING btree (source_game_id, idempotency_key) NULLS NOT DISTINCT WHERE (idempotency_key IS NOT NULL)",
+    ]);
   });
 
   it("has the enums with the schema's values", async () => {

@@ -80,7 +80,7 @@ describe("configuration errors", () => {
     [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
     [{ DATABASE_URL: "postgresql://127.0.0.1:1/x" }, /ADMIN_TOKEN, JWT_SECRET must be set when DATABASE_URL is set/],
     [{ ADMIN_TOKEN: "short" }, /ADMIN_TOKEN must be at least 16 characters/],
-    [{ TICK_HZ: "0" }, /TICK_HZ/],
+    [{ TICK_HZ: "-1" }, /TICK_HZ must be 0/],
   ])("refuses %o with a clear message and exit code 1", async (env, message) => {
     const p = spawnServer({ DATA_DIR: "memory://", ...env });
     expect(await p.exited).toBe(1);

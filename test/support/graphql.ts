@@ -27,3 +27,17 @@ export async function gql<T = Record<string, unknown>>(
 
 /** The `extensions.code` of the first error, or undefined when there is none. */
 export const errorCode = (r: GqlResult<unknown>): unknown => r.errors?.[0]?.extensions?.["code"];
+
+/**
+ * The fixed set of `extensions.code` values (DESIGN.md, "Bad input"), written out here rather
+ * than imported from the server, so the tests check the server against the contract.
+ */
+export const ERROR_CODES: ReadonlySet<string> = new Set([
+  "BAD_USER_INPUT",
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "CONFLICT",
+  "RATE_LIMITED",
+  "INTERNAL_SERVER_ERROR",
+]);

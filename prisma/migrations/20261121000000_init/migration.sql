@@ -142,8 +142,10 @@ CREATE INDEX "events_source_game_id_seq_idx" ON "events"("source_game_id", "seq"
 -- CreateIndex
 CREATE INDEX "events_recipient_game_ids_idx" ON "events" USING GIN ("recipient_game_ids");
 
--- CreateIndex (NULLS NOT DISTINCT: an admin's events, with no source game, share one key space)
-CREATE UNIQUE INDEX "events_source_game_id_idempotency_key_key" ON "events"("source_game_id", "idempotency_key") NULLS NOT DISTINCT;
+-- CreateIndex: an idempotency key is unique per source game, only where one is given (partial,
+-- which schema.prisma cannot express); NULLS NOT DISTINCT so an admin's events (no source game)
+-- share one key space.
+CREATE UNIQUE INDEX "events_source_game_id_idempotency_key_key" ON "events"("source_game_id", "idempotency_key") NULLS NOT DISTINCT WHERE "idempotency_key" IS NOT NULL;
 
 -- AddForeignKey
 ALTER TABLE "games" ADD CONSTRAINT "games_developer_id_fkey" FOREIGN KEY ("developer_id") REFERENCES "developers"("id") ON DELETE SET NULL ON UPDATE CASCADE;

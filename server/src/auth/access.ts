@@ -1,6 +1,6 @@
 import type { GameStatus } from "../generated/prisma/enums.ts";
 import type { Tx } from "../db/client.ts";
-import { forbidden, notFound } from "../errors/errors.ts";
+import { badInput, forbidden, notFound } from "../errors/errors.ts";
 import type { Principal } from "./principal.ts";
 
 /**
@@ -45,10 +45,16 @@ export function canAccessGame(p: Principal, game: GameRef, level: AccessLevel): 
   return level === "manage" ? owns(p, game) : canSee(p, game, level);
 }
 
-/** What a refused caller is told was not found: the resource it asked for, not its game. */
+/**
+ * What a refused caller is told was not found: the resource it named, not its game. `seen` is
+ * the level at which that resource is visible (default `directory`: games and realms are in
+ * the public directory; rooms and players are `private`). A caller who can see the resource
+ * but not change it gets FORBIDDEN; one who cannot see it gets NOT_FOUND.
+ */
 export interface Hidden {
   what: string;
   id: string;
+  seen?: "directory" | "private";
 }
 
 /**
@@ -61,7 +67,8 @@ export function checkGame<G extends GameRef>(
   level: AccessLevel,
   hidden: Hidden,
 ): asserts game is G {
-  if (!game || !canSee(p, game, level === "manage" ? "private" : level)) throw notFound(hidden.what, hidden.id);
+  const seen = level === "manage" ? (hidden.seen ?? "directory") : level;
+  if (!game || !canSee(p, game, seen)) throw notFound(hidden.what, hidden.id);
   if (level === "manage") {
     if (!owns(p, game)) throw forbidden(`Only the owners of game "${game.id}" may change it`);
     if (game.status === "UNREGISTERED") throw forbidden(`Game "${game.id}" is unregistered and read-only`);
@@ -93,7 +100,7 @@ export async function requirePlayerControl(
   p: Principal,
   player: { id: string; gameId: string },
 ): Promise<void> {
-  const hidden = { what: "Player", id: player.id };
+  const hidden = { what: "Player", id: player.id, seen: "private" as const };
   if (p.kind === "player") {
     if (p.gameId !== player.gameId) throw notFound(hidden.what, hidden.id);
     if (p.playerId !== player.id) throw forbidden("A player may only move itself");
@@ -105,10 +112,10 @@ export async function requirePlayerControl(
 
 /**
  * The game a request acts for: `gameId` when given, else the calling game's own. Admins and
- * developers must name it.
+ * developers must name it (BAD_USER_INPUT otherwise).
  */
 export function actingGameId(p: Principal, gameId: string | null | undefined): string {
   if (gameId) return gameId;
   if (p.kind === "game" || p.kind === "player") return p.gameId;
-  throw forbidden("Name the game: `gameId` is required unless you call with a game API key");
+  throw badInput("gameId is required unless you call with a game API key or a player token", "gameId");
 }

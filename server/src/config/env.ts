@@ -15,10 +15,13 @@ const schema = z.object({
   ADMIN_TOKEN: z.string().min(16, "ADMIN_TOKEN must be at least 16 characters").optional(),
   JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters").optional(),
   PLAYER_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
-  TICK_HZ: z.coerce.number().min(0.1).max(100).default(10),
+  TICK_HZ: z.coerce
+    .number()
+    .refine((n) => n === 0 || (n >= 0.1 && n <= 100), "TICK_HZ must be 0 (never lead the tick) or 0.1–100")
+    .default(10),
   MIGRATE_ON_START: z.stringbool().default(true),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
-  MAX_QUERY_COST: z.coerce.number().int().min(10).max(1_000_000).default(5000),
+  MAX_QUERY_COST: z.coerce.number().int().min(10).max(1_000_000).default(25_000),
   MAX_EVENT_DATA_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(65_536),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });

@@ -26,16 +26,23 @@ export function isExpected(code: unknown): boolean {
  * BAD_USER_INPUT with the original code as `reason`); anything else is masked as
  * INTERNAL_SERVER_ERROR. Stacks and other extensions never reach the client.
  */
-export function formatError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+export function formatError(formatted: GraphQLFormattedError, error?: unknown): GraphQLFormattedError {
   const code = formatted.extensions?.["code"];
   if (!isExpected(code)) {
-    return { message: "Internal server error", extensions: { code: ErrorCode.Internal } };
+    const requestId = formatted.extensions?.["requestId"];
+    return {
+      message: "Internal server error",
+      extensions: { code: ErrorCode.Internal, ...(requestId ? { requestId } : {}) },
+    };
   }
+  // Apollo re-wraps validation errors under its own code; our rules' extensions are underneath.
+  const original = (error as { originalError?: { extensions?: Record<string, unknown> } } | undefined)?.originalError;
+  const own = { ...original?.extensions, ...formatted.extensions };
   const extensions: Record<string, unknown> = DOCUMENT_CODES.has(code as string)
-    ? { code: ErrorCode.BadUserInput, reason: code }
+    ? { code: ErrorCode.BadUserInput, reason: own["reason"] ?? code }
     : { code };
   for (const key of PUBLIC_EXTENSIONS) {
-    const value = formatted.extensions?.[key];
+    const value = own[key];
     if (value !== undefined && extensions[key] === undefined) extensions[key] = value;
   }
   return {

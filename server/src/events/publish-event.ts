@@ -67,9 +67,13 @@ export async function publishEvent(
   if (sourceGameId) await requireGame(prisma, p, sourceGameId, "manage");
 
   const data = input.data === undefined || input.data === null ? {} : input.data;
-  const size = Buffer.byteLength(JSON.stringify(data));
+  const json = JSON.stringify(data);
+  const size = Buffer.byteLength(json);
   if (size > maxDataBytes) {
     throw badInput(`data is ${size} bytes; the limit is ${maxDataBytes} bytes`, "data");
+  }
+  if (json.includes("\\u0000")) {
+    throw badInput("data must not contain the NUL character (U+0000): Postgres cannot store it", "data");
   }
   const selector = input.targetRealm ? selectorWhere(input.targetRealm) : null;
   if (selector && Object.keys(selector).length === 0) {

@@ -4,7 +4,7 @@ import { Role } from "../auth/principal.ts";
 import { badInput, notFound } from "../errors/errors.ts";
 import type { Context } from "../graphql/context.ts";
 import { GameStatus } from "../graphql/enums.ts";
-import { UUID } from "../graphql/validators.ts";
+import { SLUG, UUID } from "../graphql/validators.ts";
 import { Realm } from "../realms/realm.type.ts";
 import { Game } from "./game.type.ts";
 import { registerGame } from "./games.service.ts";
@@ -61,6 +61,7 @@ export class GamesResolver {
     description: "Unregisters a game: its API key stops working and its data becomes read-only. The id stays taken.",
   })
   async unregisterGame(@Ctx() { principal, services }: Context, @Arg("id", () => ID) id: string): Promise<Game> {
+    if (!SLUG.test(id)) throw badInput("id must be 3–40 characters of a-z, 0-9 and '-', starting with a letter", "id");
     await requireGame(services.prisma, principal, id, "manage");
     return services.prisma.game.update({ where: { id }, data: { status: "UNREGISTERED" } });
   }

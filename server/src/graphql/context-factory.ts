@@ -1,4 +1,6 @@
+import { GraphQLError } from "graphql";
 import { authenticate, bearerCredential } from "../auth/authenticate.ts";
+import { apiError, ErrorCode } from "../errors/errors.ts";
 import type { Services } from "../services.ts";
 import type { Context } from "./context.ts";
 
@@ -10,10 +12,17 @@ export async function createContext(
   services: Services,
   { authorization, requestId }: { authorization: string | undefined; requestId: string },
 ): Promise<Context> {
-  const principal = await authenticate(bearerCredential(authorization), {
-    prisma: services.prisma,
-    adminToken: services.adminToken,
-    playerTokens: services.playerTokens,
-  });
-  return { requestId, principal, services };
+  try {
+    const principal = await authenticate(bearerCredential(authorization), {
+      prisma: services.prisma,
+      adminToken: services.adminToken,
+      playerTokens: services.playerTokens,
+    });
+    return { requestId, principal, services };
+  } catch (err) {
+    if (err instanceof GraphQLError) throw err;
+    // Outside any operation, so the GraphQL plugins never see it: log and mask it here.
+    services.logger.error({ requestId, err }, "unexpected error while authenticating a request");
+    throw apiError(ErrorCode.Internal, "Internal server error", { requestId });
+  }
 }

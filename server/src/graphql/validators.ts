@@ -25,14 +25,20 @@ export const IsAddressPart = (): PropertyDecorator =>
 
 export const IsOptionalAddressPart = (): PropertyDecorator => all(IsOptional(), IsAddressPart());
 
+/** Postgres cannot store U+0000 in text or JSON. */
+const NoNul = (): PropertyDecorator =>
+  // eslint-disable-next-line no-control-regex -- matching NUL is the point
+  Matches(/^[^\u0000]*$/, { message: "$property must not contain the NUL character (U+0000)" });
+
 /** A human label: 1–`max` characters, not only spaces. */
 export const IsLabel = (max: number): PropertyDecorator =>
   all(
     Length(1, max, { message: `$property must be 1–${max} characters` }),
     Matches(/\S/, { message: "$property must not be blank" }),
+    NoNul(),
   );
 
 export const IsText = (max: number): PropertyDecorator =>
-  all(IsOptional(), MaxLength(max, { message: `$property must be at most ${max} characters` }));
+  all(IsOptional(), MaxLength(max, { message: `$property must be at most ${max} characters` }), NoNul());
 
 export const IsUuid = (): PropertyDecorator => Matches(UUID, { message: "$property must be a UUID" });

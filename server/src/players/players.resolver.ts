@@ -49,7 +49,11 @@ export class PlayersResolver {
     @Arg("playerId", () => ID) playerId: string,
   ): Promise<PlayerToken> {
     const player = await findPlayer(services.prisma, playerId);
-    await requireGame(services.prisma, principal, player.gameId, "manage", { what: "Player", id: playerId });
+    await requireGame(services.prisma, principal, player.gameId, "manage", {
+      what: "Player",
+      id: playerId,
+      seen: "private",
+    });
     const { token, expiresAt } = await services.playerTokens.issue({ playerId, gameId: player.gameId });
     return { token, expiresAt, player };
   }

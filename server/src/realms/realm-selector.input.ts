@@ -1,7 +1,9 @@
-import { Field, InputType } from "type-graphql";
+import { ArgsType, Field, InputType } from "type-graphql";
 import { IsOptionalAddressPart } from "../graphql/validators.ts";
 
+/** An input type for `publishEvent`, and the address arguments of `realms`. */
 @InputType({ description: "Selects realms by address. Every part given must match; omitted parts match any." })
+@ArgsType()
 export class RealmSelectorInput {
   @Field(() => String, { nullable: true })
   @IsOptionalAddressPart()

@@ -14,7 +14,9 @@ import { selectorWhere } from "./realm-selector.input.ts";
 @Resolver(() => Realm)
 export class RealmsResolver {
   @Authorized()
-  @Query(() => [Realm], { description: "Realms by game and address. Realms of unregistered games are left out." })
+  @Query(() => [Realm], {
+    description: "Realms by game and address. Realms of unregistered games are left out, except for their owners.",
+  })
   async realms(@Ctx() { principal, services }: Context, @Args(() => RealmsArgs) args: RealmsArgs): Promise<Realm[]> {
     const realms = await services.prisma.realm.findMany({
       where: { ...(args.gameId ? { gameId: args.gameId } : {}), ...selectorWhere(args) },
