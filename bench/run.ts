@@ -1,0 +1,175 @@
+// `npm run bench`: latency and throughput of the main API operations against a real server in
+// this process, on a fresh Postgres database (BENCH_DATABASE_URL, default the local server)
+// or embedded PGlite (BENCH_DATABASE_URL=embedded). Each figure is the median of RUNS runs;
+// latencies are also given as a ratio to GET /healthz measured in the same run, the HTTP floor.
+import { randomBytes } from "node:crypto";
+import { userInfo } from "node:os";
+import { Writable } from "node:stream";
+import pg from "pg";
+import { buildApp } from "../server/src/app.ts";
+import { loadConfig } from "../server/src/config/env.ts";
+import { migrate } from "../server/src/db/migrate.ts";
+import { createLogger } from "../server/src/observability/logger.ts";
+
+const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
+const SEQUENTIAL = Number(process.env["BENCH_REQUESTS"] ?? 300);
+const CONCURRENCY = 16;
+const ADMIN = "bench-admin-token-0123456789";
+
+const adminUrl =
+  process.env["BENCH_DATABASE_URL"] ??
+  `postgresql://${encodeURIComponent(userInfo().username)}@127.0.0.1:5432/postgres`;
+const embedded = adminUrl === "embedded";
+const dbName = `multiverse_bench_${randomBytes(4).toString("hex")}`;
+
+async function admin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  await c.query(sql);
+  await c.end();
+}
+
+function dbUrl(): string {
+  const u = new URL(adminUrl);
+  u.pathname = `/${dbName}`;
+  return u.toString();
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+const median = (xs: number[]) =>
+  quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
+
+async function post(url: string, credential: string, query: string, variables: object = {}): Promise<unknown> {
+  const res = await fetch(`${url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${credential}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: unknown; errors?: unknown };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+/** p50 and p99 in ms of `n` sequential calls. */
+async function latency(n: number, call: (i: number) => Promise<unknown>): Promise<{ p50: number; p99: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await call(i);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: quantile(times, 0.5), p99: quantile(times, 0.99) };
+}
+
+/** Operations per second with `CONCURRENCY` callers doing `n` calls in all. */
+async function throughput(n: number, call: (i: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < n) await call(next++);
+    }),
+  );
+  return n / ((performance.now() - t) / 1000);
+}
+
+async function main(): Promise<void> {
+  if (!embedded) {
+    await admin(`CREATE DATABASE "${dbName}"`);
+    await migrate(dbUrl());
+  }
+  const config = loadConfig({
+    PORT: "0",
+    ADMIN_TOKEN: ADMIN,
+    JWT_SECRET: "bench-jwt-secret-0123456789-0123456789",
+    DATA_DIR: "memory://",
+    LOG_LEVEL: "warn",
+    MIGRATE_ON_START: embedded ? "true" : "false",
+    MAX_QUERY_COST: "100000",
+    ...(embedded ? {} : { DATABASE_URL: dbUrl() }),
+  });
+  const silent = new Writable({ write: (_c, _e, done) => done() });
+  const app = await buildApp(config, { logger: createLogger("warn", silent) });
+  await app.start();
+  const url = app.url;
+  try {
+    const reg = (await post(
+      url,
+      ADMIN,
+      `mutation { registerGame(input: { id: "bench", name: "Bench", developerName: "Bench",
+        realm: { name: "R", realmType: "t", adjacency: "a", resonance: "r" } }) { apiKey game { realms { id } } } }`,
+    )) as { registerGame: { apiKey: string; game: { realms: { id: string }[] } } };
+    const key = reg.registerGame.apiKey;
+    const realmId = reg.registerGame.game.realms[0]!.id;
+    const rooms: string[] = [];
+    for (const name of ["A", "B"]) {
+      const r = (await post(url, key, `mutation($i: CreateRoomInput!) { createRoom(input: $i) { id } }`, {
+        i: { realmId, name },
+      })) as { createRoom: { id: string } };
+      rooms.push(r.createRoom.id);
+    }
+    const p = (await post(
+      url,
+      key,
+      `mutation { upsertPlayer(input: { externalId: "p", displayName: "P" }) { id } }`,
+    )) as {
+      upsertPlayer: { id: string };
+    };
+    const playerId = p.upsertPlayer.id;
+
+    const ops: Record<string, (i: number) => Promise<unknown>> = {
+      "GET /healthz (baseline)": () => fetch(`${url}/healthz`).then((r) => r.text()),
+      "query games": () => post(url, key, "{ games { id name status } }"),
+      "query events(first: 50)": () => post(url, key, "{ events(first: 50) { nodes { seq type data } } }"),
+      "mutation movePlayer": (i) =>
+        post(url, key, `mutation($p: ID!, $r: ID) { movePlayer(playerId: $p, roomId: $r) { id } }`, {
+          p: playerId,
+          r: rooms[i % 2],
+        }),
+      "mutation publishEvent": (i) =>
+        post(url, key, `mutation($d: JSON) { publishEvent(input: { type: "bench", data: $d }) { seq } }`, {
+          d: { i },
+        }),
+    };
+
+    const results: Record<string, { p50: number[]; p99: number[]; ratio: number[] }> = {};
+    const publishRate: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      let floor = 1;
+      for (const [name, call] of Object.entries(ops)) {
+        await latency(20, call); // warm-up
+        const r = await latency(SEQUENTIAL, call);
+        if (name.includes("baseline")) floor = r.p50;
+        const entry = (results[name] ??= { p50: [], p99: [], ratio: [] });
+        entry.p50.push(r.p50);
+        entry.p99.push(r.p99);
+        entry.ratio.push(r.p50 / floor);
+      }
+      publishRate.push(await throughput(SEQUENTIAL * 2, ops["mutation publishEvent"]!));
+    }
+
+    const db = embedded ? "embedded PGlite" : "Postgres";
+    console.log(
+      `\nMultiverse API benchmark: ${db}, ${RUNS} runs x ${SEQUENTIAL} sequential requests, median of runs\n`,
+    );
+    console.log("| operation | p50 ms | p99 ms | p50 / healthz p50 |");
+    console.log("|---|---:|---:|---:|");
+    for (const [name, r] of Object.entries(results)) {
+      console.log(
+        `| ${name} | ${median(r.p50).toFixed(2)} | ${median(r.p99).toFixed(2)} | ${median(r.ratio).toFixed(1)}x |`,
+      );
+    }
+    console.log(
+      `\npublishEvent throughput, ${CONCURRENCY} concurrent callers: ${median(publishRate).toFixed(0)} events/s\n`,
+    );
+  } finally {
+    await app.stop();
+    if (!embedded) await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+  }
+}
+
+await main();
