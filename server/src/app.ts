@@ -30,6 +30,9 @@ import { Metrics } from "./observability/metrics.ts";
 import { loadSecrets, type Secrets } from "./secrets.ts";
 import type { Services } from "./services.ts";
 
+/** Route labels for metrics: the paths we serve, and "other" (unbounded paths would explode the label). */
+const KNOWN_ROUTES = ["/graphql", "/healthz", "/readyz", "/metrics"];
+
 export interface App {
   services: Services;
   secrets: Secrets;
@@ -69,6 +72,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const prisma = createPrismaClient(databaseUrl, { embedded: embedded !== undefined });
   const bus: Bus = config.redisUrl ? new RedisBus(config.redisUrl, { prefix: config.redisKeyPrefix }) : new MemoryBus();
+  if (config.databaseUrl && !config.redisUrl) {
+    logger.warn("REDIS_URL is not set: the bus is in memory, so run this node alone (no other node sees its events)");
+  }
   const services: Services = {
     config,
     prisma,
@@ -85,6 +91,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     schema: await buildGraphQLSchema(),
     formatError,
     includeStacktraceInErrorResponses: false,
+    // main.ts handles SIGTERM/SIGINT itself (Apollo's handler would re-send the signal).
+    stopOnTerminationSignals: false,
     introspection: true,
     validationRules: [maxDepthRule(config.maxQueryDepth)],
     plugins: [
@@ -100,8 +108,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   expressApp.use(requestId);
   expressApp.use((req, res, next) => {
     const started = performance.now();
+    const route = KNOWN_ROUTES.find((r) => req.path === r || req.path.startsWith(`${r}/`)) ?? "other";
     res.on("finish", () => {
-      const route = req.route?.path ?? (req.baseUrl || "other");
       metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
       metrics.httpDuration.observe({ route }, (performance.now() - started) / 1000);
     });

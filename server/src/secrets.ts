@@ -30,13 +30,22 @@ export async function loadSecrets(config: Config): Promise<Secrets> {
       () => ({}),
     );
   }
-  const secrets = {
-    adminToken: config.adminToken ?? saved.adminToken ?? fresh(),
-    jwtSecret: config.jwtSecret ?? saved.jwtSecret ?? fresh(),
+  // Only generated secrets are kept in the file; ones from the environment never touch the disk.
+  const generated = {
+    adminToken: saved.adminToken ?? fresh(),
+    jwtSecret: saved.jwtSecret ?? fresh(),
   };
-  if (persistent && (secrets.adminToken !== saved.adminToken || secrets.jwtSecret !== saved.jwtSecret)) {
+  const keep = {
+    ...(config.adminToken ? {} : { adminToken: generated.adminToken }),
+    ...(config.jwtSecret ? {} : { jwtSecret: generated.jwtSecret }),
+  };
+  if (persistent && (keep.adminToken !== saved.adminToken || keep.jwtSecret !== saved.jwtSecret)) {
     await mkdir(config.dataDir, { recursive: true });
-    await writeFile(file, JSON.stringify(secrets, null, 2) + "\n", { mode: 0o600 });
+    await writeFile(file, JSON.stringify({ ...saved, ...keep }, null, 2) + "\n", { mode: 0o600 });
   }
-  return { ...secrets, adminTokenGenerated: config.adminToken === undefined };
+  return {
+    adminToken: config.adminToken ?? generated.adminToken,
+    jwtSecret: config.jwtSecret ?? generated.jwtSecret,
+    adminTokenGenerated: config.adminToken === undefined,
+  };
 }

@@ -57,8 +57,19 @@ function all(
 /** Any signed-in principal. */
 const signedIn = (): Cells => all(UN, OK, OK, OK, OK, OK, OK, OK);
 
-/** Private data of game A or B: its owners (admin, its developer, the game) and its players. */
+/**
+ * Private data of game A or B, named by its game (players, events, a realm's rooms): its owners
+ * (admin, its developer, the game) and its players. Others see the game in the directory, so
+ * they are told FORBIDDEN.
+ */
 function privateTo(side: "A" | "B"): Cells {
+  const a = side === "A" ? OK : FB;
+  const b = side === "B" ? OK : FB;
+  return all(UN, OK, a, b, a, b, a, b);
+}
+
+/** A private resource of game A or B named by its own id (a room): NOT_FOUND for others. */
+function privateResourceOf(side: "A" | "B"): Cells {
   const a = side === "A" ? OK : NF;
   const b = side === "B" ? OK : NF;
   return all(UN, OK, a, b, a, b, a, b);
@@ -426,7 +437,7 @@ const queryRows: Row[] = [
         target: `game ${side}'s lobby`,
         doc: `query($id: ID!) { room(id: $id) { id realmId realm { gameId } } }`,
         vars: () => ({ id: game().roomId }),
-        expect: privateTo(side),
+        expect: privateResourceOf(side),
         ok: (d) =>
           expect(d["room"]).toEqual({ id: game().roomId, realmId: game().realmId, realm: { gameId: game().id } }),
       },
@@ -435,7 +446,7 @@ const queryRows: Row[] = [
         target: `game ${side}'s lobby`,
         doc: `query($id: ID!) { roomOccupants(roomId: $id) { roomId version occupants { id gameId } } }`,
         vars: () => ({ id: game().roomId }),
-        expect: privateTo(side),
+        expect: privateResourceOf(side),
         ok: (d) => {
           const ro = d["roomOccupants"] as { roomId: string; version: string; occupants: { gameId: string }[] };
           expect(ro.roomId).toBe(game().roomId);
@@ -527,7 +538,7 @@ const queryRows: Row[] = [
     target: "game C's events (owned by the admin only)",
     doc: EVENTS_DOC,
     vars: () => ({ gameId: "game-c" }),
-    expect: all(UN, OK, NF, NF, NF, NF, NF, NF),
+    expect: all(UN, OK, FB, FB, FB, FB, FB, FB),
     ok: (d) => expect(seededIn((d["events"] as { nodes: EventNode[] }).nodes)).toEqual(sorted(EVENTS_OF.C)),
   },
   {
@@ -620,9 +631,8 @@ const mutationRows: Row[] = [
     target: "game B",
     doc: UNREGISTER,
     vars: () => ({ id: "game-b" }),
-    // Game B's card is public: developer A may see it but not change it (FORBIDDEN; checkGame in
-    // access.ts answers NOT_FOUND today). Games and players cannot unregister anything, their
-    // own game included.
+    // Game B's card is public: developer A may see it but not change it (FORBIDDEN). Games and
+    // players cannot unregister anything, their own game included.
     expect: { anonymous: UN, devA: FB, gameA: FB, gameB: FB, playerA1: FB, playerB1: FB },
     unchanged: () => adminGame("game-b"),
   },
@@ -648,6 +658,42 @@ const mutationRows: Row[] = [
     unchanged: (vars) => adminGame(vars["id"] as string),
   },
   {
+    op: "setGameStatus",
+    target: "a throwaway game of developer B",
+    doc: `mutation($id: ID!) { setGameStatus(id: $id, status: PAUSED) { id status } }`,
+    vars: async () => ({ id: (await registerGame(s, w.devB.key, fresh("tmp"))).id }),
+    // Owners only; games and players cannot pause anything, their own game included.
+    expect: all(UN, OK, FB, OK, FB, FB, FB, FB),
+    ok: async (d, { vars }) => {
+      const id = vars["id"] as string;
+      expect(d["setGameStatus"]).toEqual({ id, status: "PAUSED" });
+      expect(await adminGame(id)).toMatchObject({ id, status: "PAUSED" });
+    },
+    unchanged: (vars) => adminGame(vars["id"] as string),
+  },
+  {
+    op: "rotateGameKey",
+    target: "a throwaway game of developer B",
+    doc: `mutation($id: ID!) { rotateGameKey(id: $id) { apiKey game { id } } }`,
+    vars: async () => {
+      const g = await registerGame(s, w.devB.key, fresh("tmp"));
+      throwawayKeys.set(g.id, g.apiKey);
+      return { id: g.id };
+    },
+    expect: all(UN, OK, FB, OK, FB, FB, FB, FB),
+    ok: async (d, { vars }) => {
+      const id = vars["id"] as string;
+      const rotated = d["rotateGameKey"] as { apiKey: string; game: { id: string } };
+      expect(rotated.game.id).toBe(id);
+      // The new key works at once and the old one stops.
+      const fresh = await s.gql<{ game: { id: string } }>(GAME_CARD, { id }, rotated.apiKey);
+      expect(fresh.data?.game.id).toBe(id);
+      const old = await s.gql(`{ universe { games } }`, {}, throwawayKeys.get(id));
+      expect([old.status, errorCode(old)]).toEqual([401, UN]);
+    },
+    unchanged: (vars) => adminGame(vars["id"] as string),
+  },
+  {
     op: "unregisterGame",
     target: "the unregistered game (read-only)",
     doc: UNREGISTER,
@@ -661,7 +707,7 @@ const mutationRows: Row[] = [
     doc: CREATE_REALM,
     vars: () => ({ input: { gameId: "game-b", ...realmInput(fresh("Realm")) } }),
     // Game B (and its realms) are public: A's developer and A's game may see, not change it
-    // (FORBIDDEN; access.ts answers NOT_FOUND today, as for createRoom and upsertPlayer below).
+    // (FORBIDDEN, as for createRoom and upsertPlayer below).
     expect: all(UN, OK, FB, OK, FB, OK, FB, FB),
     ok: async (d, { vars }) => {
       const name = (vars["input"] as { name: string }).name;
@@ -755,7 +801,7 @@ const mutationRows: Row[] = [
       // The token signs in as B1: it reads game B's players, and not game A's.
       const mine = must(await s.gql<{ players: { id: string }[] }>(`{ players { id } }`, {}, t.token));
       expect(mine.players.map((p) => p.id)).toContain(B1());
-      expect(errorCode(await s.gql(`{ players(gameId: "game-a") { id } }`, {}, t.token))).toBe(NF);
+      expect(errorCode(await s.gql(`{ players(gameId: "game-a") { id } }`, {}, t.token))).toBe(FB);
     },
   },
   {

@@ -373,11 +373,12 @@ describe("visibility through the events query", () => {
   });
 
   it("naming another game's private events is refused without disclosing them", async () => {
+    // The game is in the public directory, its events are not: FORBIDDEN, and no data.
     const r = await eventsPage(key["alpha"]!, { gameId: "gamma" });
-    expect(codeOf(r)).toBe("NOT_FOUND");
+    expect(codeOf(r)).toBe("FORBIDDEN");
     expect(r.data?.events ?? null).toBeNull();
-    expect(codeOf(await eventsPage(alphaPlayerToken, { gameId: "beta" }))).toBe("NOT_FOUND");
-    expect(codeOf(await eventsPage(developer.key, { gameId: "delta" }))).toBe("NOT_FOUND");
+    expect(codeOf(await eventsPage(alphaPlayerToken, { gameId: "beta" }))).toBe("FORBIDDEN");
+    expect(codeOf(await eventsPage(developer.key, { gameId: "delta" }))).toBe("FORBIDDEN");
     expect(codeOf(await eventsPage(ADMIN, { gameId: "no-such-game" }))).toBe("NOT_FOUND");
     expect(codeOf(await call(EVENTS, {}))).toBe("UNAUTHENTICATED");
   });

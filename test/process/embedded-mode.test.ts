@@ -63,6 +63,9 @@ describe("embedded mode", () => {
     running.push(s.proc);
     expect(s.proc.output()).toContain("Admin token  taken from ADMIN_TOKEN");
     expect(s.proc.output()).not.toContain(token);
+    // Secrets from the environment never reach the disk; only the generated JWT secret is kept.
+    const kept = JSON.parse(await readFile(join(dir, "secrets.json"), "utf8")) as Record<string, string>;
+    expect(Object.keys(kept)).toEqual(["jwtSecret"]);
     const ok = await gql(s.url, "{ universe { games } }", {}, token);
     expect(ok.data).toEqual({ universe: { games: 0 } });
     const denied = await gql(s.url, "{ universe { games } }", {}, "not-the-admin-token");
@@ -80,6 +83,7 @@ describe("configuration errors", () => {
     [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
     [{ DATABASE_URL: "postgresql://127.0.0.1:1/x" }, /ADMIN_TOKEN, JWT_SECRET must be set when DATABASE_URL is set/],
     [{ ADMIN_TOKEN: "short" }, /ADMIN_TOKEN must be at least 16 characters/],
+    [{ ADMIN_TOKEN: "mvg_looks-like-a-game-key" }, /ADMIN_TOKEN must not look like/],
     [{ TICK_HZ: "-1" }, /TICK_HZ must be 0/],
   ])("refuses %o with a clear message and exit code 1", async (env, message) => {
     const p = spawnServer({ DATA_DIR: "memory://", ...env });

@@ -21,7 +21,8 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !STRIPPED.includes(k)));
   const child = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], {
     cwd: ROOT,
-    env: { ...base, LOG_LEVEL: "info", ...env },
+    // As in production: libraries (Apollo, graphql-ws) change behaviour under NODE_ENV=test.
+    env: { ...base, NODE_ENV: "production", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

@@ -1,3 +1,4 @@
+import type { Prisma } from "../generated/prisma/client.ts";
 import type { GameStatus } from "../generated/prisma/enums.ts";
 import type { Tx } from "../db/client.ts";
 import { badInput, forbidden, notFound } from "../errors/errors.ts";
@@ -40,9 +41,21 @@ function canSee(p: Principal, game: GameRef, level: AccessLevel): boolean {
   return p.kind === "player" && p.gameId === game.id;
 }
 
-/** Whether `p` may see `game` at `level` (for filtering lists). */
-export function canAccessGame(p: Principal, game: GameRef, level: AccessLevel): boolean {
-  return level === "manage" ? owns(p, game) : canSee(p, game, level);
+/** The games `p` sees in the directory, as a database filter (mirrors `canSee`). */
+export function directoryWhere(p: Principal): Prisma.GameWhereInput {
+  const registered: Prisma.GameWhereInput = { status: { not: "UNREGISTERED" } };
+  switch (p.kind) {
+    case "admin":
+      return {};
+    case "developer":
+      return { OR: [registered, { developerId: p.developerId }] };
+    case "game":
+      return { OR: [registered, { id: p.gameId }] };
+    case "player":
+      return registered;
+    default:
+      return { id: { in: [] } };
+  }
 }
 
 /**
@@ -67,8 +80,10 @@ export function checkGame<G extends GameRef>(
   level: AccessLevel,
   hidden: Hidden,
 ): asserts game is G {
-  const seen = level === "manage" ? (hidden.seen ?? "directory") : level;
-  if (!game || !canSee(p, game, seen)) throw notFound(hidden.what, hidden.id);
+  if (!game || !canSee(p, game, hidden.seen ?? "directory")) throw notFound(hidden.what, hidden.id);
+  if (level === "private" && !canSee(p, game, "private")) {
+    throw forbidden(`The rooms, players and events of game "${game.id}" are private to its owners and players`);
+  }
   if (level === "manage") {
     if (!owns(p, game)) throw forbidden(`Only the owners of game "${game.id}" may change it`);
     if (game.status === "UNREGISTERED") throw forbidden(`Game "${game.id}" is unregistered and read-only`);

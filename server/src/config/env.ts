@@ -2,7 +2,6 @@ import { z } from "zod";
 
 /** Every setting the server reads, validated once at startup. `.env.example` lists them all. */
 const schema = z.object({
-  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().min(1).default("127.0.0.1"),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
@@ -12,7 +11,13 @@ const schema = z.object({
     .string()
     .regex(/^[\w:.-]{1,40}$/, "REDIS_KEY_PREFIX must be 1–40 of A-Z a-z 0-9 _ : . -")
     .default("mv:"),
-  ADMIN_TOKEN: z.string().min(16, "ADMIN_TOKEN must be at least 16 characters").optional(),
+  ADMIN_TOKEN: z
+    .string()
+    .min(16, "ADMIN_TOKEN must be at least 16 characters")
+    .refine((t) => !/^mv[dg]_/.test(t) && !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(t), {
+      message: "ADMIN_TOKEN must not look like a developer key (mvd_…), a game key (mvg_…) or a JWT",
+    })
+    .optional(),
   JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters").optional(),
   PLAYER_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   TICK_HZ: z.coerce
@@ -30,7 +35,6 @@ export type Env = z.infer<typeof schema>;
 
 /** The server's configuration after validation and defaults. */
 export interface Config {
-  nodeEnv: Env["NODE_ENV"];
   port: number;
   host: string;
   /** Absent: embedded PGlite under `dataDir`. */
@@ -78,7 +82,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
   return {
-    nodeEnv: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,

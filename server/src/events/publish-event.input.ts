@@ -26,7 +26,10 @@ export class PublishEventInput {
   @ValidateNested()
   targetRealm?: RealmSelectorInput | null;
 
-  @Field(() => GraphQLJSON, { nullable: true, description: "Any JSON value, at most 64 KiB; default `{}`." })
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description: "Any JSON value, at most MAX_EVENT_DATA_BYTES (64 KiB unless configured) as JSON; default `{}`.",
+  })
   data?: unknown;
 
   @Field(() => String, {

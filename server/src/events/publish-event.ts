@@ -80,13 +80,18 @@ export async function publishEvent(
     throw badInput("targetRealm needs at least one of realmType, adjacency, resonance", "targetRealm");
   }
   const targetGameId = input.targetGameId ?? null;
-  if (targetGameId) await requireGame(prisma, p, targetGameId, "directory");
-
   const hash = requestHash(input, data, selector);
   const key = input.idempotencyKey ?? null;
   if (key) {
+    // A retry answers what was stored, whatever happened to the target since.
     const previous = await replay(prisma, sourceGameId, key, hash);
     if (previous) return previous;
+  }
+  if (targetGameId) {
+    const target = await requireGame(prisma, p, targetGameId, "directory");
+    if (target.status === "UNREGISTERED") {
+      throw badInput(`Game "${targetGameId}" is unregistered and receives no events`, "targetGameId");
+    }
   }
 
   const broadcast = !targetGameId && !selector;
@@ -96,6 +101,7 @@ export async function publishEvent(
       ? [targetGameId]
       : [];
   const immediate = input.delivery === "IMMEDIATE";
+  const now = new Date();
 
   try {
     return await prisma.$transaction(async (tx) => {
@@ -123,7 +129,8 @@ export async function publishEvent(
           status: immediate ? "DELIVERED" : "PENDING",
           idempotencyKey: key,
           requestHash: hash,
-          deliveredAt: immediate ? new Date() : null,
+          createdAt: now,
+          deliveredAt: immediate ? now : null,
         },
       });
     });

@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
-import { actingGameId, canAccessGame, checkGame, requireGame } from "../auth/access.ts";
+import { actingGameId, checkGame, directoryWhere, requireGame } from "../auth/access.ts";
+import { generateKey, hashKey } from "../auth/keys.ts";
 import { Role } from "../auth/principal.ts";
 import { badInput, notFound } from "../errors/errors.ts";
 import type { Context } from "../graphql/context.ts";
@@ -10,6 +11,10 @@ import { Game } from "./game.type.ts";
 import { registerGame } from "./games.service.ts";
 import { RegisterGameInput } from "./register-game.input.ts";
 import { RegisterGamePayload } from "./register-game.payload.ts";
+
+function requireSlug(id: string): void {
+  if (!SLUG.test(id)) throw badInput("id must be 3–40 characters of a-z, 0-9 and '-', starting with a letter", "id");
+}
 
 @Resolver(() => Game)
 export class GamesResolver {
@@ -22,14 +27,14 @@ export class GamesResolver {
     @Ctx() { principal: p, services }: Context,
     @Arg("status", () => GameStatus, { nullable: true }) status?: GameStatus | null,
   ): Promise<Game[]> {
-    const games = await services.prisma.game.findMany({
+    return services.prisma.game.findMany({
       where: {
         ...(status ? { status } : {}),
         ...(p.kind === "developer" ? { developerId: p.developerId } : {}),
+        ...directoryWhere(p),
       },
       orderBy: { id: "asc" },
     });
-    return games.filter((g) => canAccessGame(p, g, "directory"));
   }
 
   @Authorized()
@@ -61,9 +66,39 @@ export class GamesResolver {
     description: "Unregisters a game: its API key stops working and its data becomes read-only. The id stays taken.",
   })
   async unregisterGame(@Ctx() { principal, services }: Context, @Arg("id", () => ID) id: string): Promise<Game> {
-    if (!SLUG.test(id)) throw badInput("id must be 3–40 characters of a-z, 0-9 and '-', starting with a letter", "id");
+    requireSlug(id);
     await requireGame(services.prisma, principal, id, "manage");
     return services.prisma.game.update({ where: { id }, data: { status: "UNREGISTERED" } });
+  }
+
+  @Authorized(Role.Admin, Role.Developer)
+  @Mutation(() => Game, {
+    description: "Pauses (the control tick skips it) or resumes a game. To remove one, use unregisterGame.",
+  })
+  async setGameStatus(
+    @Ctx() { principal, services }: Context,
+    @Arg("id", () => ID) id: string,
+    @Arg("status", () => GameStatus) status: GameStatus,
+  ): Promise<Game> {
+    requireSlug(id);
+    if (status === "UNREGISTERED") throw badInput("status must be ACTIVE or PAUSED; use unregisterGame", "status");
+    await requireGame(services.prisma, principal, id, "manage");
+    return services.prisma.game.update({ where: { id }, data: { status } });
+  }
+
+  @Authorized(Role.Admin, Role.Developer)
+  @Mutation(() => RegisterGamePayload, {
+    description: "Replaces a game's API key: the old one stops working at once. The new key is shown only this once.",
+  })
+  async rotateGameKey(
+    @Ctx() { principal, services }: Context,
+    @Arg("id", () => ID) id: string,
+  ): Promise<RegisterGamePayload> {
+    requireSlug(id);
+    await requireGame(services.prisma, principal, id, "manage");
+    const apiKey = generateKey("game");
+    const game = await services.prisma.game.update({ where: { id }, data: { apiKeyHash: hashKey(apiKey) } });
+    return { game, apiKey };
   }
 
   @Authorized(Role.Game)

@@ -12,6 +12,7 @@ async function owner(
   p: Principal,
   developerName: string | null | undefined,
 ): Promise<{ developerId: string | null; developerName: string }> {
+  developerName = developerName?.trim();
   if (p.kind === "developer") {
     if (developerName && developerName !== p.name) {
       throw forbidden(`A developer registers games under its own name ("${p.name}")`);

@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
-import { actingGameId, canAccessGame, requireGame } from "../auth/access.ts";
+import { actingGameId, directoryWhere, requireGame } from "../auth/access.ts";
 import { Role } from "../auth/principal.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { conflict } from "../errors/errors.ts";
@@ -18,13 +18,15 @@ export class RealmsResolver {
     description: "Realms by game and address. Realms of unregistered games are left out, except for their owners.",
   })
   async realms(@Ctx() { principal, services }: Context, @Args(() => RealmsArgs) args: RealmsArgs): Promise<Realm[]> {
-    const realms = await services.prisma.realm.findMany({
-      where: { ...(args.gameId ? { gameId: args.gameId } : {}), ...selectorWhere(args) },
-      include: { game: { select: { id: true, developerId: true, status: true } } },
+    return services.prisma.realm.findMany({
+      where: {
+        ...(args.gameId ? { gameId: args.gameId } : {}),
+        ...selectorWhere(args),
+        game: directoryWhere(principal),
+      },
       orderBy: [{ gameId: "asc" }, { name: "asc" }],
       take: args.first,
     });
-    return realms.filter((r) => canAccessGame(principal, r.game, "directory"));
   }
 
   @FieldResolver(() => Game)
@@ -34,7 +36,7 @@ export class RealmsResolver {
 
   @FieldResolver(() => [Room], { description: "Its rooms: for the game's owners and players only." })
   async rooms(@Root() realm: Realm, @Ctx() { principal, services }: Context): Promise<Room[]> {
-    await requireGame(services.prisma, principal, realm.gameId, "private", { what: "Rooms of realm", id: realm.id });
+    await requireGame(services.prisma, principal, realm.gameId, "private");
     return services.prisma.room.findMany({ where: { realmId: realm.id }, orderBy: { name: "asc" } });
   }
 

@@ -24,9 +24,15 @@ export class RoomsResolver {
     @Ctx() { principal, services }: Context,
     @Arg("roomId", () => ID) roomId: string,
   ): Promise<RoomOccupants> {
-    const room = await requireRoom(services.prisma, principal, roomId, "private");
-    const occupants = await services.prisma.player.findMany({ where: { roomId }, orderBy: { displayName: "asc" } });
-    return { roomId, version: room.version, occupants };
+    // One snapshot, so the version always describes exactly this list.
+    return services.prisma.$transaction(
+      async (tx) => {
+        const room = await requireRoom(tx, principal, roomId, "private");
+        const occupants = await tx.player.findMany({ where: { roomId }, orderBy: { displayName: "asc" } });
+        return { roomId, version: room.version, occupants };
+      },
+      { isolationLevel: "RepeatableRead" },
+    );
   }
 
   @FieldResolver(() => Realm)

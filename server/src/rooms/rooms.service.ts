@@ -12,6 +12,6 @@ export async function requireRoom(db: Tx, p: Principal, id: string, level: Acces
   if (!UUID.test(id)) throw badInput(`${field} must be a room id (a UUID)`, field);
   const room = await db.room.findUnique({ where: { id }, include: { realm: { select: { gameId: true } } } });
   if (!room) throw notFound("Room", id);
-  await requireGame(db, p, room.realm.gameId, level, { what: "Room", id });
+  await requireGame(db, p, room.realm.gameId, level, { what: "Room", id, seen: "private" });
   return { ...room, gameId: room.realm.gameId };
 }

@@ -1,0 +1,61 @@
+// A game's life after registration: pause and resume, a new key, unregistration, and what
+// events do around it.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDeveloper, must, registerGame, type TestDeveloper } from "../support/fixtures.ts";
+import { errorCode } from "../support/graphql.ts";
+import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
+
+const STATUS = `mutation($id: ID!, $s: GameStatus!) { setGameStatus(id: $id, status: $s) { id status } }`;
+const PUBLISH = `mutation($i: PublishEventInput!) { publishEvent(input: $i) { id seq recipientGameIds } }`;
+
+describe("a game's lifecycle", () => {
+  let s: TestServer;
+  let dev: TestDeveloper;
+  beforeAll(async () => {
+    s = await startTestServer({ TICK_HZ: "0" });
+    dev = await createDeveloper(s, "Lifecycle Dev");
+  });
+  afterAll(() => s?.stop());
+
+  it("pauses and resumes; a paused game keeps working and is listed by status", async () => {
+    const g = await registerGame(s, dev.key, "pausable");
+    expect(must(await s.gql(STATUS, { id: g.id, s: "PAUSED" }, dev.key))).toEqual({
+      setGameStatus: { id: g.id, status: "PAUSED" },
+    });
+    const paused = must(await s.gql<{ games: { id: string }[] }>(`{ games(status: PAUSED) { id } }`, {}, dev.key));
+    expect(paused.games.map((x) => x.id)).toEqual([g.id]);
+    // Its key still works: pausing only takes it out of the control tick.
+    expect(must(await s.gql(`{ game(id: "pausable") { status } }`, {}, g.apiKey))).toEqual({
+      game: { status: "PAUSED" },
+    });
+    expect(must(await s.gql(STATUS, { id: g.id, s: "ACTIVE" }, TEST_ADMIN_TOKEN))).toEqual({
+      setGameStatus: { id: g.id, status: "ACTIVE" },
+    });
+  });
+
+  it("refuses UNREGISTERED as a status, and a malformed id, changing nothing", async () => {
+    const g = await registerGame(s, dev.key, "stays-active");
+    const r = await s.gql(STATUS, { id: g.id, s: "UNREGISTERED" }, dev.key);
+    expect(errorCode(r)).toBe("BAD_USER_INPUT");
+    expect(r.errors?.[0]?.message).toMatch(/use unregisterGame/);
+    expect(errorCode(await s.gql(STATUS, { id: "Not A Slug", s: "PAUSED" }, dev.key))).toBe("BAD_USER_INPUT");
+    expect(must(await s.gql(`{ game(id: "stays-active") { status } }`, {}, dev.key))).toEqual({
+      game: { status: "ACTIVE" },
+    });
+  });
+
+  it("answers a retried publish with the stored event even after its target was unregistered", async () => {
+    const from = await registerGame(s, dev.key, "sender");
+    const to = await registerGame(s, dev.key, "leaving");
+    const input = { type: "farewell", targetGameId: to.id, idempotencyKey: "bye-1" };
+    const first = must(await s.gql<{ publishEvent: { id: string } }>(PUBLISH, { i: input }, from.apiKey));
+    must(await s.gql(`mutation { unregisterGame(id: "leaving") { status } }`, {}, dev.key));
+    const retry = must(await s.gql<{ publishEvent: { id: string } }>(PUBLISH, { i: input }, from.apiKey));
+    expect(retry.publishEvent.id).toBe(first.publishEvent.id);
+    // A new event to it is refused, from a game and from the admin alike.
+    for (const who of [from.apiKey, TEST_ADMIN_TOKEN]) {
+      const r = await s.gql(PUBLISH, { i: { type: "farewell", targetGameId: to.id } }, who);
+      expect(errorCode(r)).toBe(who === TEST_ADMIN_TOKEN ? "BAD_USER_INPUT" : "NOT_FOUND");
+    }
+  });
+});
