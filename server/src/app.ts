@@ -25,8 +25,10 @@ import { buildGraphQLSchema } from "./graphql/schema.ts";
 import { errorHandler } from "./http/errors.ts";
 import { healthRoutes } from "./http/health.ts";
 import { requestId } from "./http/request-id.ts";
+import { attachWebSocket } from "./http/websocket.ts";
 import { createLogger, type Logger } from "./observability/logger.ts";
 import { Metrics } from "./observability/metrics.ts";
+import { Realtime } from "./realtime/realtime.ts";
 import { loadSecrets, type Secrets } from "./secrets.ts";
 import type { Services } from "./services.ts";
 
@@ -75,6 +77,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (config.databaseUrl && !config.redisUrl) {
     logger.warn("REDIS_URL is not set: the bus is in memory, so run this node alone (no other node sees its events)");
   }
+  const metrics = new Metrics();
+  const realtime = await Realtime.start({ config, prisma, bus, logger, metrics });
   const services: Services = {
     config,
     prisma,
@@ -82,13 +86,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logger,
     playerTokens: new PlayerTokens(secrets.jwtSecret, config.playerTokenTtlSeconds),
     adminToken: secrets.adminToken,
+    realtime,
   };
-  const metrics = new Metrics();
 
   const expressApp = express();
   const httpServer: Server = createServer(expressApp);
+  const schema = await buildGraphQLSchema();
+  const websocket = attachWebSocket(httpServer, schema, services, metrics);
   const apollo = new ApolloServer<Context>({
-    schema: await buildGraphQLSchema(),
+    schema,
     formatError,
     includeStacktraceInErrorResponses: false,
     // main.ts handles SIGTERM/SIGINT itself (Apollo's handler would re-send the signal).
@@ -147,8 +153,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       url = `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`;
     },
     async stop() {
+      await websocket.close(); // subscribers are told to go elsewhere (1001)
       await apollo.stop(); // drains the HTTP server
       httpServer.closeAllConnections();
+      await realtime.stop();
       await Promise.allSettled([prisma.$disconnect(), bus.close()]);
       await embedded?.close();
     },

@@ -3,6 +3,7 @@ import type { Bus } from "./bus/bus.ts";
 import type { Config } from "./config/env.ts";
 import type { PrismaClient } from "./db/client.ts";
 import type { Logger } from "./observability/logger.ts";
+import type { Realtime } from "./realtime/realtime.ts";
 
 /** The long-lived parts of one server process, built once by `buildApp`. */
 export interface Services {
@@ -12,4 +13,5 @@ export interface Services {
   logger: Logger;
   playerTokens: PlayerTokens;
   adminToken: string;
+  realtime: Realtime;
 }

@@ -48,7 +48,7 @@ describe("migrations and schema.prisma", () => {
       embedded = await startEmbeddedPostgres("memory://");
       url = embedded.url;
     }
-    expect(await migrate(url)).toEqual(["20261121000000_init"]);
+    expect(await migrate(url)).toEqual(["20261121000000_init", "20261121020000_event_retention"]);
     client = new pg.Client({ connectionString: url });
     await client.connect();
     prisma = createPrismaClient(url, { embedded: embedded !== undefined });
@@ -66,7 +66,14 @@ describe("migrations and schema.prisma", () => {
       `SELECT migration_name, length(checksum) AS len, finished_at IS NOT NULL AS done, applied_steps_count
          FROM _prisma_migrations`,
     );
-    expect(rows).toEqual([{ migration_name: "20261121000000_init", len: 64, done: true, applied_steps_count: 1 }]);
+    expect(rows).toEqual(
+      ["20261121000000_init", "20261121020000_event_retention"].map((migration_name) => ({
+        migration_name,
+        len: 64,
+        done: true,
+        applied_steps_count: 1,
+      })),
+    );
     expect(await migrate(url)).toEqual([]);
   });
 

@@ -37,6 +37,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     DATA_DIR: "memory://",
     MIGRATE_ON_START: db.url ? "false" : "true",
     LOG_LEVEL: "info",
+    // Suites about the tick turn it on; elsewhere it would only change rows under their feet.
+    TICK_HZ: "0",
     ...(db.url ? { DATABASE_URL: db.url } : {}),
     ...env,
   });

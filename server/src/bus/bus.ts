@@ -15,7 +15,11 @@ export interface Bus {
   /** Sends `message` to every node subscribed to `channel`. */
   publish(channel: string, message: string): Promise<void>;
 
-  /** Calls `handler` for each message on `channel`; resolves once the subscription is live. */
+  /**
+   * Calls `handler` for each message on `channel`. Resolves once the subscription is live, or
+   * once the backend is known to be away: then it goes live when the backend is back, and
+   * `onResubscribed` listeners hear of it.
+   */
   subscribe(channel: string, handler: (message: string) => void): Promise<Unsubscribe>;
 
   /**

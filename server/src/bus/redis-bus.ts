@@ -37,6 +37,9 @@ export class RedisBus implements Bus {
   readonly #sub: Redis;
   readonly #handlers = new Map<string, Set<(message: string) => void>>();
   readonly #resubscribed = new Set<() => void>();
+  /** Channels we want, whether or not Redis has confirmed them yet. */
+  readonly #wanted = new Set<string>();
+  #lost = false;
   readonly #key: string;
   readonly #timedSets: string;
 
@@ -54,14 +57,19 @@ export class RedisBus implements Bus {
     // Errors surface through /readyz and failing commands; without listeners ioredis prints them.
     this.#client.on("error", () => undefined);
     this.#sub.on("error", () => undefined);
-    let lost = false;
     this.#sub.on("close", () => {
-      lost = true;
+      this.#lost = true;
     });
     this.#sub.on("ready", () => {
-      if (!lost) return;
-      lost = false;
-      for (const l of this.#resubscribed) l();
+      if (!this.#lost) return;
+      this.#lost = false;
+      // ioredis resubscribes what Redis had confirmed; this also covers what failed meanwhile.
+      const channels = [...this.#wanted];
+      const resubscribe = channels.length > 0 ? this.#sub.subscribe(...channels) : Promise.resolve();
+      void resubscribe.then(
+        () => this.#resubscribed.forEach((l) => l()),
+        () => undefined, // lost again: the next "ready" tries again
+      );
     });
     this.#sub.on("message", (channel: string, message: string) => {
       for (const h of this.#handlers.get(channel) ?? []) h(message);
@@ -89,7 +97,13 @@ export class RedisBus implements Bus {
     let set = this.#handlers.get(key);
     if (!set) {
       this.#handlers.set(key, (set = new Set()));
-      await this.#sub.subscribe(key);
+      this.#wanted.add(key);
+      try {
+        await this.#sub.subscribe(key);
+      } catch {
+        // Redis is away: the subscription goes live when it is back, and onResubscribed says so.
+        this.#lost = true;
+      }
     }
     const own = (m: string) => handler(m);
     set.add(own);
@@ -97,6 +111,7 @@ export class RedisBus implements Bus {
       set.delete(own);
       if (set.size === 0 && this.#handlers.get(key) === set) {
         this.#handlers.delete(key);
+        this.#wanted.delete(key);
         await this.#sub.unsubscribe(key).catch(() => undefined);
       }
     };

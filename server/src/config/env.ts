@@ -28,6 +28,16 @@ const schema = z.object({
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   MAX_QUERY_COST: z.coerce.number().int().min(10).max(1_000_000).default(25_000),
   MAX_EVENT_DATA_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(65_536),
+  EVENT_RETENTION_HOURS: z.coerce.number().min(0.01).max(87_600).default(168),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(1000).default(50),
+  SUBSCRIPTION_BUFFER_SIZE: z.coerce.number().int().min(10).max(1_000_000).default(1000),
+  MAX_SOCKET_BUFFER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(65_536)
+    .default(4 * 1024 * 1024),
+  PRESENCE_TTL_SECONDS: z.coerce.number().min(1).max(3600).default(15),
+  TICK_LEASE_MS: z.coerce.number().int().min(200).max(60_000).default(2000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -53,6 +63,17 @@ export interface Config {
   maxQueryDepth: number;
   maxQueryCost: number;
   maxEventDataBytes: number;
+  /** Delivered events older than this are pruned; `events(since)` before them is refused. */
+  eventRetentionHours: number;
+  maxSubscriptionsPerConnection: number;
+  /** Live messages one subscription may have waiting before it counts as a slow consumer. */
+  subscriptionBufferSize: number;
+  /** Bytes a WebSocket may have unsent before it counts as a slow consumer. */
+  maxSocketBufferBytes: number;
+  /** How long presence outlives a node that stopped renewing it (a crashed node). */
+  presenceTtlSeconds: number;
+  /** The tick leader's lease; another node takes over within two lease periods. */
+  tickLeaseMs: number;
   logLevel: Env["LOG_LEVEL"];
 }
 
@@ -96,6 +117,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxQueryDepth: e.MAX_QUERY_DEPTH,
     maxQueryCost: e.MAX_QUERY_COST,
     maxEventDataBytes: e.MAX_EVENT_DATA_BYTES,
+    eventRetentionHours: e.EVENT_RETENTION_HOURS,
+    maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    subscriptionBufferSize: e.SUBSCRIPTION_BUFFER_SIZE,
+    maxSocketBufferBytes: e.MAX_SOCKET_BUFFER_BYTES,
+    presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
+    tickLeaseMs: e.TICK_LEASE_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -30,6 +30,6 @@ export class EventsResolver {
     @Ctx() { principal, services }: Context,
     @Arg("input", () => PublishEventInput) input: PublishEventInput,
   ): Promise<Event> {
-    return publishEvent(services.prisma, principal, input, services.config.maxEventDataBytes);
+    return publishEvent(services, principal, input);
   }
 }

@@ -6,7 +6,7 @@ import type { EventConnection } from "./event-connection.type.ts";
 import type { EventsArgs } from "./events.args.ts";
 
 /** The games whose events `p` reads: every game ("all") or a list. */
-async function readableGames(prisma: PrismaClient, p: Principal, gameId: string | null | undefined) {
+export async function readableGames(prisma: PrismaClient, p: Principal, gameId: string | null | undefined) {
   if (gameId) {
     await requireGame(prisma, p, gameId, "private");
     return [gameId];

@@ -6,10 +6,11 @@ import { isUniqueViolation } from "../db/errors.ts";
 import { badInput, conflict } from "../errors/errors.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { selectorWhere } from "../realms/realm-selector.input.ts";
+import { Channel } from "../realtime/topics.ts";
+import type { Services } from "../services.ts";
+import { eventToWire, type EventRow } from "./event-wire.ts";
 import type { PublishEventInput } from "./publish-event.input.ts";
 import { stableJson } from "./stable-json.ts";
-
-type EventRow = Prisma.EventGetPayload<object>;
 
 function requestHash(input: PublishEventInput, data: unknown, targetRealm: object | null): string {
   const canonical = stableJson({
@@ -57,12 +58,9 @@ async function realmRecipients(prisma: PrismaClient, selector: object, targetGam
  * commit in order. NEXT_TICK events are stored PENDING for the control tick to deliver. A
  * retried `idempotencyKey` returns the event stored the first time.
  */
-export async function publishEvent(
-  prisma: PrismaClient,
-  p: Principal,
-  input: PublishEventInput,
-  maxDataBytes: number,
-): Promise<EventRow> {
+export async function publishEvent(services: Services, p: Principal, input: PublishEventInput): Promise<EventRow> {
+  const { prisma, bus, logger } = services;
+  const maxDataBytes = services.config.maxEventDataBytes;
   const sourceGameId = p.kind === "game" ? p.gameId : null;
   if (sourceGameId) await requireGame(prisma, p, sourceGameId, "manage");
 
@@ -103,8 +101,9 @@ export async function publishEvent(
   const immediate = input.delivery === "IMMEDIATE";
   const now = new Date();
 
+  let stored: EventRow;
   try {
-    return await prisma.$transaction(async (tx) => {
+    stored = await prisma.$transaction(async (tx) => {
       let seq: bigint | null = null;
       let tick: bigint | null = null;
       if (immediate) {
@@ -142,4 +141,12 @@ export async function publishEvent(
     }
     throw err;
   }
+  if (stored.status === "DELIVERED") {
+    // After the commit, never before. If this is lost, nodes notice the gap on the next event
+    // or tick and read the event from Postgres.
+    await bus
+      .publish(Channel.events, eventToWire(stored))
+      .catch((err: unknown) => logger.warn({ err, seq: stored.seq?.toString() }, "event stored but not published"));
+  }
+  return stored;
 }

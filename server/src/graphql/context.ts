@@ -6,4 +6,6 @@ export interface Context {
   requestId: string;
   principal: Principal;
   services: Services;
+  /** Over WebSocket: closes the connection (slow consumers). Absent over HTTP. */
+  connection?: { close(code: number, reason: string): void };
 }

@@ -1,9 +1,12 @@
 import "reflect-metadata";
+import { createPubSub } from "@graphql-yoga/subscription";
 import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { authChecker } from "../auth/auth-checker.ts";
 import { DevelopersResolver } from "../developers/developers.resolver.ts";
 import { EventsResolver } from "../events/events.resolver.ts";
+import { EventsSubscriptionResolver } from "../events/events.subscription.ts";
+import { TicksSubscriptionResolver } from "../universe/ticks.subscription.ts";
 import { GamesResolver } from "../games/games.resolver.ts";
 import { PlayersResolver } from "../players/players.resolver.ts";
 import { RealmsResolver } from "../realms/realms.resolver.ts";
@@ -25,8 +28,12 @@ export function buildGraphQLSchema(): Promise<GraphQLSchema> {
       EventsResolver,
       DevelopersResolver,
       UniverseResolver,
+      EventsSubscriptionResolver,
+      TicksSubscriptionResolver,
     ],
     authChecker,
+    // Required by type-graphql, unused: every subscription brings its own source (realtime/).
+    pubSub: createPubSub(),
     validateFn: validateInput,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
   });

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** The Prometheus metrics of one server, in a registry of its own (tests run several). */
 export class Metrics {
@@ -31,6 +31,55 @@ export class Metrics {
     help: "GraphQL operation latency by type",
     labelNames: ["type"] as const,
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly ticks = new Counter({
+    name: "multiverse_ticks_total",
+    help: "Control ticks this node drove",
+    registers: [this.registry],
+  });
+
+  readonly tickErrors = new Counter({
+    name: "multiverse_tick_errors_total",
+    help: "Control ticks that failed on this node",
+    registers: [this.registry],
+  });
+
+  readonly tickDuration = new Histogram({
+    name: "multiverse_tick_duration_seconds",
+    help: "How long the ticks this node drove took",
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  readonly eventsPropagated = new Counter({
+    name: "multiverse_tick_events_propagated_total",
+    help: "NEXT_TICK events delivered by the ticks this node drove",
+    registers: [this.registry],
+  });
+
+  readonly currentTick = new Gauge({
+    name: "multiverse_current_tick",
+    help: "The latest control tick this node drove or heard",
+    registers: [this.registry],
+  });
+
+  readonly subscriptions = new Gauge({
+    name: "multiverse_subscriptions_active",
+    help: "GraphQL subscriptions open on this node",
+    registers: [this.registry],
+  });
+
+  readonly connections = new Gauge({
+    name: "multiverse_websocket_connections_active",
+    help: "WebSocket connections open on this node",
+    registers: [this.registry],
+  });
+
+  readonly slowConsumers = new Counter({
+    name: "multiverse_slow_consumer_disconnects_total",
+    help: "WebSocket connections closed because the client read too slowly",
     registers: [this.registry],
   });
 

@@ -1,0 +1,48 @@
+import type { Context } from "../graphql/context.ts";
+import { apiError, badInput, ErrorCode } from "../errors/errors.ts";
+import { QueueOverflowError } from "../realtime/bounded-queue.ts";
+import { CloseCode } from "../realtime/close-codes.ts";
+import { eventStream } from "../realtime/event-stream.ts";
+import { reachesGame, type EventRow } from "./event-wire.ts";
+import { involving, readableGames } from "./list-events.ts";
+
+/**
+ * The `events` subscription: replays what the caller may see after `since`, then goes live.
+ * A `since` older than what retention kept is refused (EVENTS_EXPIRED) rather than skipped.
+ */
+export async function subscribeEvents(
+  ctx: Context,
+  { gameId, since }: { gameId?: string | null; since?: bigint | null },
+): Promise<AsyncIterable<EventRow>> {
+  const { prisma, realtime, config } = ctx.services;
+  const games = await readableGames(prisma, ctx.principal, gameId);
+  if (since !== undefined && since !== null) {
+    const state = await prisma.universeState.findUniqueOrThrow({ where: { id: 1 } });
+    if (since < 0n) throw badInput("since must be 0 or a seq you received", "since");
+    if (since > state.lastSeq) throw badInput(`since is ahead of the log: the last seq is ${state.lastSeq}`, "since");
+    if (since < state.prunedSeq) {
+      throw apiError(
+        ErrorCode.BadUserInput,
+        `Events up to seq ${state.prunedSeq} are no longer kept (EVENT_RETENTION_HOURS): resubscribe without since, or with since >= ${state.prunedSeq}`,
+        { reason: "EVENTS_EXPIRED", field: "since" },
+      );
+    }
+  }
+  const stream = eventStream(realtime.feed, prisma, {
+    where: { status: "DELIVERED", ...(games === "all" ? {} : involving(games)) },
+    visible: games === "all" ? () => true : (e) => games.some((g) => reachesGame(e, g)),
+    since: since ?? null,
+    capacity: config.subscriptionBufferSize,
+  });
+  return closeWhenOverflowing(ctx, stream);
+}
+
+/** Ends a stream whose consumer overflowed by closing its connection with SlowConsumer. */
+async function* closeWhenOverflowing<T>(ctx: Context, stream: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* stream;
+  } catch (err) {
+    if (!(err instanceof QueueOverflowError)) throw err;
+    ctx.connection?.close(CloseCode.SlowConsumer, "Slow consumer: resubscribe with since = the last seq you received");
+  }
+}
