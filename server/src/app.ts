@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
@@ -30,6 +31,7 @@ import { createLogger, type Logger } from "./observability/logger.ts";
 import { Metrics } from "./observability/metrics.ts";
 import { Realtime } from "./realtime/realtime.ts";
 import { loadSecrets, type Secrets } from "./secrets.ts";
+import { UniverseFeed } from "./universe/universe-feed.ts";
 import type { Services } from "./services.ts";
 
 /** Route labels for metrics: the paths we serve, and "other" (unbounded paths would explode the label). */
@@ -73,7 +75,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
 
   const prisma = createPrismaClient(databaseUrl, { embedded: embedded !== undefined });
-  const bus: Bus = config.redisUrl ? new RedisBus(config.redisUrl, { prefix: config.redisKeyPrefix }) : new MemoryBus();
+  // Connections are named per process (`multiverse-<host>-<pid>-cmd|sub`), so CLIENT LIST tells nodes apart.
+  const redisName = `multiverse-${hostname()}-${process.pid}`;
+  const bus: Bus = config.redisUrl
+    ? new RedisBus(config.redisUrl, { prefix: config.redisKeyPrefix, name: redisName })
+    : new MemoryBus();
   if (config.databaseUrl && !config.redisUrl) {
     logger.warn("REDIS_URL is not set: the bus is in memory, so run this node alone (no other node sees its events)");
   }
@@ -87,6 +93,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     playerTokens: new PlayerTokens(secrets.jwtSecret, config.playerTokenTtlSeconds),
     adminToken: secrets.adminToken,
     realtime,
+    universeFeed: new UniverseFeed(() => services),
   };
 
   const expressApp = express();
@@ -156,6 +163,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await websocket.close(); // subscribers are told to go elsewhere (1001)
       await apollo.stop(); // drains the HTTP server
       httpServer.closeAllConnections();
+      services.universeFeed.stop();
       await realtime.stop();
       await Promise.allSettled([prisma.$disconnect(), bus.close()]);
       await embedded?.close();

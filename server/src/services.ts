@@ -4,6 +4,7 @@ import type { Config } from "./config/env.ts";
 import type { PrismaClient } from "./db/client.ts";
 import type { Logger } from "./observability/logger.ts";
 import type { Realtime } from "./realtime/realtime.ts";
+import type { UniverseFeed } from "./universe/universe-feed.ts";
 
 /** The long-lived parts of one server process, built once by `buildApp`. */
 export interface Services {
@@ -14,4 +15,5 @@ export interface Services {
   playerTokens: PlayerTokens;
   adminToken: string;
   realtime: Realtime;
+  universeFeed: UniverseFeed;
 }

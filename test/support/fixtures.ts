@@ -108,7 +108,10 @@ export async function movePlayer(
   );
 }
 
-/** A game owned by `developer`, with a realm, a room and two players in it, each with a token. */
+/**
+ * A game owned by `developer`, with a realm, a room and two players in it, each with a token.
+ * Its server heartbeats both players, so they are online (occupants of the room).
+ */
 export async function seedGame(s: TestServer, developer: TestDeveloper, id: string): Promise<TestGame> {
   const g = await registerGame(s, developer.key, id);
   const roomId = await createRoom(s, g.apiKey, g.realmId);
@@ -118,6 +121,13 @@ export async function seedGame(s: TestServer, developer: TestDeveloper, id: stri
     must(await movePlayer(s, g.apiKey, playerId, roomId));
     players.push({ id: playerId, token: await issuePlayerToken(s, g.apiKey, playerId) });
   }
+  must(
+    await s.gql(
+      `mutation($ids: [ID!]!) { heartbeat(playerIds: $ids) { id } }`,
+      { ids: players.map((p) => p.id) },
+      g.apiKey,
+    ),
+  );
   return { ...g, roomId, players };
 }
 

@@ -39,6 +39,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     LOG_LEVEL: "info",
     // Suites about the tick turn it on; elsewhere it would only change rows under their feet.
     TICK_HZ: "0",
+    // Heartbeat presence lasts the whole suite unless a suite about presence shortens it.
+    PRESENCE_TTL_SECONDS: "3600",
     ...(db.url ? { DATABASE_URL: db.url } : {}),
     ...env,
   });

@@ -116,7 +116,7 @@ export class GamesResolver {
     const bad = ids.find((id) => !UUID.test(id));
     if (bad !== undefined) throw badInput(`playerIds: "${bad}" is not a player id (a UUID)`, "playerIds");
     const now = new Date();
-    return services.prisma.$transaction(async (tx) => {
+    const game = await services.prisma.$transaction(async (tx) => {
       await requireGame(tx, principal, gameId, "manage");
       if (ids.length > 0) {
         const { count } = await tx.player.updateMany({ where: { id: { in: ids }, gameId }, data: { lastSeenAt: now } });
@@ -128,5 +128,8 @@ export class GamesResolver {
       }
       return tx.game.update({ where: { id: gameId }, data: { lastHeartbeatAt: now } });
     });
+    // The game server vouches for these players: online until PRESENCE_TTL_SECONDS without one.
+    await services.realtime.presence.heartbeat(gameId, ids);
+    return game;
   }
 }

@@ -73,10 +73,19 @@ export function attachWebSocket(
         ctx.extra.connectionId = randomUUID();
         ctx.extra.subscriptions = 0;
         metrics.connections.inc();
+        // A player is online while a connection holding its token is open.
+        if (principal.kind === "player")
+          await services.realtime.presence.connected(principal.gameId, principal.playerId);
         return true;
       },
-      onDisconnect: () => {
+      onDisconnect: async (ctx) => {
         metrics.connections.dec();
+        const p = ctx.extra.principal;
+        if (p?.kind === "player") {
+          await services.realtime.presence
+            .disconnected(p.gameId, p.playerId)
+            .catch((err: unknown) => logger.warn({ err }, "presence: disconnect not recorded"));
+        }
       },
       context: (ctx): Context => ({
         requestId: ctx.extra.connectionId!,

@@ -8,17 +8,40 @@ import { Player } from "./player.type.ts";
 import { findPlayer, movePlayer } from "./players.service.ts";
 import { UpsertPlayerInput } from "./upsert-player.input.ts";
 
+/** Who is online in a game, read once per request however many players ask. */
+const onlineCache = new WeakMap<Context, Map<string, Promise<Set<string>>>>();
+function onlineIn(ctx: Context, gameId: string): Promise<Set<string>> {
+  let perGame = onlineCache.get(ctx);
+  if (!perGame) onlineCache.set(ctx, (perGame = new Map()));
+  let online = perGame.get(gameId);
+  if (!online) perGame.set(gameId, (online = ctx.services.realtime.presence.online(gameId)));
+  return online;
+}
+
 @Resolver(() => Player)
 export class PlayersResolver {
   @Authorized()
   @Query(() => [Player], { description: "A game's players. `gameId` defaults to the caller's game." })
   async players(
-    @Ctx() { principal, services }: Context,
+    @Ctx() ctx: Context,
     @Arg("gameId", () => ID, { nullable: true }) gameId?: string | null,
+    @Arg("online", () => Boolean, { nullable: true, description: "Only those online (true) or offline (false)." })
+    online?: boolean | null,
   ): Promise<Player[]> {
+    const { principal, services } = ctx;
     const id = actingGameId(principal, gameId);
     await requireGame(services.prisma, principal, id, "private");
-    return services.prisma.player.findMany({ where: { gameId: id }, orderBy: { createdAt: "asc" } });
+    const players = await services.prisma.player.findMany({ where: { gameId: id }, orderBy: { createdAt: "asc" } });
+    if (online === undefined || online === null) return players;
+    const now = await onlineIn(ctx, id);
+    return players.filter((p) => now.has(p.id) === online);
+  }
+
+  @FieldResolver(() => Boolean, {
+    description: "Connected now (a connection with its token is open), or vouched for by its game's heartbeat.",
+  })
+  async online(@Root() player: Player, @Ctx() ctx: Context): Promise<boolean> {
+    return (await onlineIn(ctx, player.gameId)).has(player.id);
   }
 
   @FieldResolver(() => Room, { nullable: true })
@@ -67,6 +90,6 @@ export class PlayersResolver {
     @Arg("playerId", () => ID) playerId: string,
     @Arg("roomId", () => ID, { nullable: true }) roomId?: string | null,
   ): Promise<Player> {
-    return movePlayer(services.prisma, principal, playerId, roomId ?? null);
+    return movePlayer(services, principal, playerId, roomId ?? null);
   }
 }

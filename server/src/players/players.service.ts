@@ -1,6 +1,7 @@
 import { requirePlayerControl } from "../auth/access.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { PrismaClient } from "../db/client.ts";
+import type { Services } from "../services.ts";
 import { badInput, notFound } from "../errors/errors.ts";
 import { UUID } from "../graphql/validators.ts";
 import { requireRoom } from "../rooms/rooms.service.ts";
@@ -16,22 +17,35 @@ export async function findPlayer(prisma: PrismaClient, id: string, field = "play
  * Moves a player into `roomId` (or out of every room when null), in one transaction that locks
  * the player's row and bumps the version of each room whose occupants change.
  */
-export async function movePlayer(prisma: PrismaClient, p: Principal, playerId: string, roomId: string | null) {
+export async function movePlayer(services: Services, p: Principal, playerId: string, roomId: string | null) {
+  const { prisma, realtime } = services;
   const player = await findPlayer(prisma, playerId);
   await requirePlayerControl(prisma, p, player);
   if (roomId !== null) {
     const room = await requireRoom(prisma, p, roomId, "private");
     if (room.gameId !== player.gameId) throw notFound("Room", roomId);
   }
-  return prisma.$transaction(async (tx) => {
+  const { moved, from, versions } = await prisma.$transaction(async (tx) => {
     const [locked] = await tx.$queryRaw<{ room_id: string | null }[]>`
       SELECT room_id::text FROM players WHERE id = ${playerId}::uuid FOR UPDATE`;
     if (!locked) throw notFound("Player", playerId);
     const from = locked.room_id;
     const changed = [from, roomId].filter((r): r is string => r !== null && from !== roomId);
-    if (changed.length > 0) {
-      await tx.room.updateMany({ where: { id: { in: changed } }, data: { version: { increment: 1 } } });
-    }
-    return tx.player.update({ where: { id: playerId }, data: { roomId, lastSeenAt: new Date() } });
+    const versions =
+      changed.length > 0
+        ? await tx.$queryRaw<{ id: string; version: bigint }[]>`
+            UPDATE rooms SET version = version + 1 WHERE id = ANY(${changed}::uuid[]) RETURNING id::text, version`
+        : [];
+    const moved = await tx.player.update({ where: { id: playerId }, data: { roomId, lastSeenAt: new Date() } });
+    return { moved, from, versions };
   });
+  // After the commit: the rooms' watchers, each once, with the versions just committed.
+  const online = (await realtime.presence.online(player.gameId)).has(playerId);
+  for (const { id, version } of versions) {
+    const kind = id === from ? ("LEFT" as const) : ("JOINED" as const);
+    await realtime.presence
+      .publishRoom(id, online ? { kind, playerId, cause: "MOVED" } : null, { version })
+      .catch((err: unknown) => services.logger.warn({ err, roomId: id }, "room change not published"));
+  }
+  return moved;
 }

@@ -6,8 +6,10 @@ import type { PrismaClient } from "../db/client.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { EventFeed } from "./event-feed.ts";
+import { Presence } from "./presence.ts";
 import { TickHub } from "./tick-hub.ts";
 import { TickLeader } from "./tick-leader.ts";
+import { pruneEvents } from "./retention.ts";
 import { TimedSet } from "./topics.ts";
 
 export interface RealtimeDeps {
@@ -32,6 +34,7 @@ export class Realtime {
     readonly feed: EventFeed,
     readonly ticks: TickHub,
     readonly leader: TickLeader | undefined,
+    readonly presence: Presence,
   ) {}
 
   static async start(deps: RealtimeDeps): Promise<Realtime> {
@@ -44,11 +47,25 @@ export class Realtime {
       feed.catchUp(BigInt(t.lastSeq));
     });
     const nodeId = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+    const presence = new Presence({ bus, prisma, logger, nodeId, ttlMs: config.presenceTtlSeconds * 1000 });
     const leader =
       config.tickHz > 0
-        ? new TickLeader({ prisma, bus, logger, metrics, nodeId, hz: config.tickHz, leaseMs: config.tickLeaseMs })
+        ? new TickLeader({
+            prisma,
+            bus,
+            logger,
+            metrics,
+            nodeId,
+            hz: config.tickHz,
+            leaseMs: config.tickLeaseMs,
+            chores: [
+              { everyMs: 1000, run: () => presence.sweep() },
+              { everyMs: 60_000, run: () => pruneEvents(prisma, config.eventRetentionHours) },
+            ],
+          })
         : undefined;
-    const rt = new Realtime(deps, nodeId, feed, ticks, leader);
+    const rt = new Realtime(deps, nodeId, feed, ticks, leader, presence);
+    presence.start();
     await rt.#announce();
     rt.#heartbeat = setInterval(() => void rt.#announce(), (config.presenceTtlSeconds * 1000) / 3);
     rt.#heartbeat.unref();
@@ -71,6 +88,7 @@ export class Realtime {
   async stop(): Promise<void> {
     clearInterval(this.#heartbeat);
     await this.leader?.stop();
+    await this.presence.stop();
     await this.deps.bus.untouch(TimedSet.nodes, [this.nodeId]).catch(() => undefined);
     await this.ticks.stop();
     await this.feed.stop();

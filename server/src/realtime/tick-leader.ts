@@ -19,6 +19,8 @@ export interface TickLeaderOptions {
   hz: number;
   /** The lease: a leader that stops renewing it is replaced within two lease periods. */
   leaseMs: number;
+  /** Work only the leader does, each at most once per `everyMs` (presence sweeps, retention). */
+  chores?: { everyMs: number; run: () => Promise<unknown> }[];
 }
 
 /**
@@ -31,6 +33,7 @@ export class TickLeader {
   #leading = false;
   #stopped = false;
   #running: Promise<void> = Promise.resolve();
+  readonly #choreRuns: number[] = [];
 
   constructor(private readonly o: TickLeaderOptions) {}
 
@@ -79,6 +82,12 @@ export class TickLeader {
     } catch (err) {
       this.o.metrics.tickErrors.inc();
       logger.error({ err }, "tick failed");
+    }
+    const now = performance.now();
+    for (const [i, chore] of (this.o.chores ?? []).entries()) {
+      if (now - (this.#choreRuns[i] ?? -Infinity) < chore.everyMs) continue;
+      this.#choreRuns[i] = now;
+      await chore.run().catch((err: unknown) => logger.error({ err }, "tick leader: a chore failed"));
     }
   }
 

@@ -1,8 +1,12 @@
 import { Field, ID, ObjectType } from "type-graphql";
 import { Int64Scalar } from "../graphql/scalars/int64.ts";
 import { Player } from "../players/player.type.ts";
+import { OccupantChange } from "./occupant-change.type.ts";
 
-@ObjectType({ description: "Who is in a room, and the room's version when they were read." })
+@ObjectType({
+  description:
+    "The online players in a room and the room's version, which increases with every change. Over the roomOccupants subscription, `change` says what changed (null in the first message, the snapshot, and when the version moved without a visible change).",
+})
 export class RoomOccupants {
   @Field(() => ID)
   roomId!: string;
@@ -12,4 +16,7 @@ export class RoomOccupants {
 
   @Field(() => [Player])
   occupants!: Player[];
+
+  @Field(() => OccupantChange, { nullable: true })
+  change?: OccupantChange | null;
 }

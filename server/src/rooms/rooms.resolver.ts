@@ -19,7 +19,7 @@ export class RoomsResolver {
   }
 
   @Authorized()
-  @Query(() => RoomOccupants, { description: "The players in a room now, with the room's version." })
+  @Query(() => RoomOccupants, { description: "The online players in a room now, with the room's version." })
   async roomOccupants(
     @Ctx() { principal, services }: Context,
     @Arg("roomId", () => ID) roomId: string,
@@ -28,8 +28,9 @@ export class RoomsResolver {
     return services.prisma.$transaction(
       async (tx) => {
         const room = await requireRoom(tx, principal, roomId, "private");
-        const occupants = await tx.player.findMany({ where: { roomId }, orderBy: { displayName: "asc" } });
-        return { roomId, version: room.version, occupants };
+        const players = await tx.player.findMany({ where: { roomId }, orderBy: { displayName: "asc" } });
+        const online = await services.realtime.presence.online(room.gameId);
+        return { roomId, version: room.version, occupants: players.filter((p) => online.has(p.id)), change: null };
       },
       { isolationLevel: "RepeatableRead" },
     );

@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType } from "type-graphql";
+import { Field, Float, Int, ObjectType } from "type-graphql";
 import { Int64Scalar } from "../graphql/scalars/int64.ts";
 
 @ObjectType({ description: "The multiverse at a glance." })
@@ -15,6 +15,12 @@ export class Universe {
   @Field(() => Int)
   players!: number;
 
+  @Field(() => Int, {
+    nullable: true,
+    description: "Players online now (a connection, or their game's heartbeat); null while the bus does not answer.",
+  })
+  playersOnline!: number | null;
+
   @Field(() => Int64Scalar, { description: "Delivered events: the last `seq`." })
   events!: bigint;
 
@@ -26,4 +32,10 @@ export class Universe {
 
   @Field(() => Date, { nullable: true, description: "When the current tick started." })
   tickAt!: Date | null;
+
+  @Field(() => Float, { nullable: true, description: "How long the last tick this node heard took (tick latency)." })
+  lastTickDurationMs!: number | null;
+
+  @Field(() => [String], { description: "The server nodes alive now (empty while the bus does not answer)." })
+  nodes!: string[];
 }

@@ -1,0 +1,179 @@
+import type { Bus } from "../bus/bus.ts";
+import type { PrismaClient } from "../db/client.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { OccupantChange, PresenceMessage, RoomMessage } from "./occupancy.ts";
+import { Channel, TimedSet } from "./topics.ts";
+
+const HEARTBEAT = "heartbeat";
+const member = (playerId: string, holder: string) => `${playerId}|${holder}`;
+const playerOf = (m: string) => m.slice(0, m.indexOf("|"));
+
+export interface PresenceOptions {
+  bus: Bus;
+  prisma: PrismaClient;
+  logger: Logger;
+  nodeId: string;
+  /** How long an entry lives without renewal (a crashed node's players go offline after it). */
+  ttlMs: number;
+}
+
+/**
+ * Who is online, across nodes. A player is online while any holder has a live entry in its
+ * game's timed set: a node with an open connection holding the player's token (renewed every
+ * ttl/3), or its game server's heartbeat (renewed by each heartbeat). Going online or offline
+ * bumps the version of the player's room and publishes the room's occupants and the presence
+ * change; a dead node's entries expire and the tick leader's sweep publishes those changes.
+ */
+export class Presence {
+  /** Open connections on this node per player: `gameId|playerId` -> count. */
+  readonly #local = new Map<string, number>();
+  #refresh: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: PresenceOptions) {}
+
+  start(): void {
+    this.#refresh = setInterval(() => void this.#renew(), this.o.ttlMs / 3);
+    this.#refresh.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#refresh);
+    // Leaving gracefully: our players go offline now rather than at expiry.
+    const held = [...this.#local.keys()];
+    this.#local.clear();
+    await Promise.allSettled(
+      held.map((k) => {
+        const [gameId, playerId] = k.split("|") as [string, string];
+        return this.#release(gameId, playerId, this.o.nodeId, "DISCONNECTED");
+      }),
+    );
+  }
+
+  /** The online players of a game. */
+  async online(gameId: string): Promise<Set<string>> {
+    return new Set((await this.o.bus.alive(TimedSet.online(gameId), Date.now())).map(playerOf));
+  }
+
+  /** A connection holding the player's token opened on this node. */
+  async connected(gameId: string, playerId: string): Promise<void> {
+    const key = `${gameId}|${playerId}`;
+    const n = (this.#local.get(key) ?? 0) + 1;
+    this.#local.set(key, n);
+    if (n === 1) await this.#hold(gameId, playerId, this.o.nodeId, "CONNECTED");
+  }
+
+  /** A connection holding the player's token closed on this node. */
+  async disconnected(gameId: string, playerId: string): Promise<void> {
+    const key = `${gameId}|${playerId}`;
+    const n = (this.#local.get(key) ?? 1) - 1;
+    if (n > 0) {
+      this.#local.set(key, n);
+      return;
+    }
+    this.#local.delete(key);
+    await this.#release(gameId, playerId, this.o.nodeId, "DISCONNECTED");
+  }
+
+  /** The game server vouches for these players (`heartbeat(playerIds)`). */
+  async heartbeat(gameId: string, playerIds: string[]): Promise<void> {
+    for (const playerId of playerIds) await this.#hold(gameId, playerId, HEARTBEAT, "CONNECTED");
+  }
+
+  /** Removes expired entries of every game and publishes who went offline (the tick leader calls it). */
+  async sweep(): Promise<number> {
+    const { bus } = this.o;
+    const now = Date.now();
+    let gone = 0;
+    for (const set of await bus.timedSets(TimedSet.onlinePrefix)) {
+      const gameId = set.slice(TimedSet.onlinePrefix.length);
+      const expired = await bus.sweep(set, now);
+      for (const playerId of new Set(expired.map(playerOf))) {
+        if (!(await this.#isOnline(gameId, playerId))) {
+          gone++;
+          await this.#changed(gameId, playerId, false, "EXPIRED");
+        }
+      }
+    }
+    return gone;
+  }
+
+  async #isOnline(gameId: string, playerId: string): Promise<boolean> {
+    return (await this.online(gameId)).has(playerId);
+  }
+
+  async #hold(gameId: string, playerId: string, holder: string, cause: OccupantChange["cause"]): Promise<void> {
+    const was = await this.#isOnline(gameId, playerId);
+    await this.o.bus.touch(TimedSet.online(gameId), [member(playerId, holder)], Date.now() + this.o.ttlMs);
+    if (!was) await this.#changed(gameId, playerId, true, cause);
+  }
+
+  async #release(gameId: string, playerId: string, holder: string, cause: OccupantChange["cause"]): Promise<void> {
+    await this.o.bus.untouch(TimedSet.online(gameId), [member(playerId, holder)]);
+    if (!(await this.#isOnline(gameId, playerId))) await this.#changed(gameId, playerId, false, cause);
+  }
+
+  async #renew(): Promise<void> {
+    const byGame = new Map<string, string[]>();
+    for (const key of this.#local.keys()) {
+      const [gameId, playerId] = key.split("|") as [string, string];
+      byGame.set(gameId, [...(byGame.get(gameId) ?? []), member(playerId, this.o.nodeId)]);
+    }
+    const until = Date.now() + this.o.ttlMs;
+    for (const [gameId, members] of byGame) {
+      await this.o.bus
+        .touch(TimedSet.online(gameId), members, until)
+        .catch((err: unknown) => this.o.logger.warn({ err }, "presence: renewal failed"));
+    }
+  }
+
+  /** Publishes a presence change and, if the player is in a room, the room's new occupants. */
+  async #changed(gameId: string, playerId: string, online: boolean, cause: OccupantChange["cause"]): Promise<void> {
+    const { bus, prisma } = this.o;
+    const message: PresenceMessage = { gameId, playerId, online, cause, at: new Date().toISOString() };
+    await bus.publish(Channel.presence(gameId), JSON.stringify(message));
+    const player = await prisma.player.findUnique({ where: { id: playerId }, select: { roomId: true } });
+    if (player?.roomId) {
+      await this.publishRoom(player.roomId, { kind: online ? "JOINED" : "LEFT", playerId, cause }, { bump: true });
+    }
+  }
+
+  /**
+   * Publishes room `roomId`'s online occupants with `change`. With `bump`, first raises the
+   * room's version (one statement); otherwise `version` must be the one the caller committed.
+   */
+  async publishRoom(
+    roomId: string,
+    change: OccupantChange | null,
+    at: { bump: true } | { version: bigint },
+  ): Promise<void> {
+    const { prisma, bus } = this.o;
+    const { version, players } = await prisma.$transaction(
+      async (tx) => {
+        let version: bigint;
+        if ("bump" in at) {
+          const [row] = await tx.$queryRaw<{ version: bigint }[]>`
+            UPDATE rooms SET version = version + 1 WHERE id = ${roomId}::uuid RETURNING version`;
+          if (!row) return { version: 0n, players: [] };
+          version = row.version;
+        } else {
+          version = at.version;
+        }
+        const players = await tx.player.findMany({ where: { roomId }, orderBy: { displayName: "asc" } });
+        return { version, players };
+      },
+      { isolationLevel: "RepeatableRead" },
+    );
+    if (version === 0n && "bump" in at) return; // the room is gone
+    const gameId = players[0]?.gameId;
+    const online = gameId ? await this.online(gameId) : new Set<string>();
+    const message: RoomMessage = {
+      roomId,
+      version: version.toString(),
+      occupants: players
+        .filter((p) => online.has(p.id))
+        .map((p) => ({ ...p, lastSeenAt: p.lastSeenAt?.toISOString() ?? null, createdAt: p.createdAt.toISOString() })),
+      change,
+    };
+    await bus.publish(Channel.room(roomId), JSON.stringify(message));
+  }
+}

@@ -1,0 +1,55 @@
+import { BoundedQueue } from "../realtime/bounded-queue.ts";
+import type { Services } from "../services.ts";
+import { readUniverse } from "./read-universe.ts";
+import type { Universe } from "./universe.type.ts";
+
+/**
+ * The universe subscription's source on one node: while anyone watches, it reads the universe
+ * once per `intervalMs` and hands the same answer to every watcher (one read, not one each).
+ */
+export class UniverseFeed {
+  readonly #queues = new Set<BoundedQueue<Universe>>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly services: () => Services,
+    private readonly intervalMs = 1000,
+  ) {}
+
+  subscribe(): AsyncIterable<Universe> {
+    const queue = new BoundedQueue<Universe>(16);
+    this.#queues.add(queue);
+    if (!this.#timer) this.#timer = setInterval(() => void this.#read(), this.intervalMs);
+    void this.#read(queue);
+    const queues = this.#queues;
+    const stopIfIdle = () => {
+      if (queues.size === 0) {
+        clearInterval(this.#timer);
+        this.#timer = undefined;
+      }
+    };
+    return (async function* () {
+      try {
+        yield* queue;
+      } finally {
+        queues.delete(queue);
+        stopIfIdle();
+      }
+    })();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    for (const q of this.#queues) q.close();
+    this.#queues.clear();
+  }
+
+  async #read(only?: BoundedQueue<Universe>): Promise<void> {
+    try {
+      const u = await readUniverse(this.services());
+      for (const q of only ? [only] : this.#queues) q.push(u);
+    } catch (err) {
+      this.services().logger.warn({ err }, "universe: could not be read");
+    }
+  }
+}

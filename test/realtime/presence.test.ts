@@ -1,0 +1,137 @@
+// Presence and room occupants on one node: a player's connection is its presence; moves and
+// presence changes reach the room's watchers as snapshot-then-changes with rising versions.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createDeveloper,
+  createRoom,
+  issuePlayerToken,
+  movePlayer,
+  must,
+  registerGame,
+  upsertPlayer,
+} from "../support/fixtures.ts";
+import { startTestServer, type TestServer } from "../support/server.ts";
+import { connectWs, subscribe, type TestWsClient } from "../support/ws.ts";
+
+const ROOM = `subscription($r: ID!) { roomOccupants(roomId: $r) { version occupants { id online } change { kind playerId cause } } }`;
+const PRESENCE = `subscription { presence { playerId online cause } }`;
+
+interface RoomMsg {
+  roomOccupants: {
+    version: string;
+    occupants: { id: string; online: boolean }[];
+    change: { kind: string; playerId: string; cause: string } | null;
+  };
+}
+interface PresenceMsg {
+  presence: { playerId: string; online: boolean; cause: string };
+}
+
+describe("presence and room occupants", () => {
+  let s: TestServer;
+  let key: string;
+  let lobby: string;
+  let hall: string;
+  let alice: string;
+  let bob: string;
+  const open: TestWsClient[] = [];
+  const ws = async (credential: string) => {
+    const c = connectWs(s.url, credential);
+    open.push(c);
+    await c.connected;
+    return c;
+  };
+
+  beforeAll(async () => {
+    // A 1 s presence lease and a fast tick, so expiry is quick to see.
+    s = await startTestServer({ TICK_HZ: "20", PRESENCE_TTL_SECONDS: "1" });
+    const dev = await createDeveloper(s, "Presence Dev");
+    const g = await registerGame(s, dev.key, "presence-game");
+    key = g.apiKey;
+    lobby = await createRoom(s, key, g.realmId, "Lobby");
+    hall = await createRoom(s, key, g.realmId, "Hall");
+    alice = await upsertPlayer(s, key, "alice");
+    bob = await upsertPlayer(s, key, "bob");
+    must(await movePlayer(s, key, alice, lobby));
+    must(await movePlayer(s, key, bob, lobby));
+  });
+  afterAll(async () => {
+    await Promise.all(open.map((c) => c.dispose()));
+    await s?.stop();
+  });
+
+  it("shows a connecting player joining, moving, and leaving when its connection closes", async () => {
+    const watcher = await ws(key);
+    const lobbyWatch = subscribe<RoomMsg>(watcher, ROOM, { r: lobby });
+    const hallWatch = subscribe<RoomMsg>(watcher, ROOM, { r: hall });
+    const presence = subscribe<PresenceMsg>(watcher, PRESENCE);
+    const [snapshot] = await lobbyWatch.received(1);
+    await hallWatch.received(1);
+    // Nobody is connected: the lobby's players are there, but offline, so not occupants.
+    expect(snapshot!.roomOccupants).toMatchObject({ occupants: [], change: null });
+    const v0 = BigInt(snapshot!.roomOccupants.version);
+
+    const aliceClient = await ws(await issuePlayerToken(s, key, alice));
+    const [, joined] = await lobbyWatch.received(2);
+    expect(joined!.roomOccupants.change).toEqual({ kind: "JOINED", playerId: alice, cause: "CONNECTED" });
+    expect(joined!.roomOccupants.occupants).toEqual([{ id: alice, online: true }]);
+    expect(BigInt(joined!.roomOccupants.version)).toBe(v0 + 1n);
+    expect((await presence.received(1))[0]!.presence).toEqual({ playerId: alice, online: true, cause: "CONNECTED" });
+
+    // The player moves itself: the lobby sees it leave, the hall sees it join.
+    must(await movePlayer(s, await issuePlayerToken(s, key, alice), alice, hall));
+    const [, , left] = await lobbyWatch.received(3);
+    expect(left!.roomOccupants.change).toEqual({ kind: "LEFT", playerId: alice, cause: "MOVED" });
+    expect(left!.roomOccupants.occupants).toEqual([]);
+    const [, hallJoined] = await hallWatch.received(2);
+    expect(hallJoined!.roomOccupants.change).toEqual({ kind: "JOINED", playerId: alice, cause: "MOVED" });
+
+    // The queries agree with the stream.
+    const now = must(
+      await s.gql<{ players: { id: string }[] }>(`{ players(gameId: "presence-game", online: true) { id } }`, {}, key),
+    );
+    expect(now.players.map((p) => p.id)).toEqual([alice]);
+
+    await aliceClient.dispose();
+    const [, , gone] = await hallWatch.received(3);
+    expect(gone!.roomOccupants.change).toEqual({ kind: "LEFT", playerId: alice, cause: "DISCONNECTED" });
+    expect(gone!.roomOccupants.occupants).toEqual([]);
+    expect((await presence.received(2))[1]!.presence).toEqual({
+      playerId: alice,
+      online: false,
+      cause: "DISCONNECTED",
+    });
+    // Versions only went up.
+    const versions = hallWatch.values.map((m) => BigInt(m.roomOccupants.version));
+    expect(versions.every((v, i) => i === 0 || v > versions[i - 1]!)).toBe(true);
+  });
+
+  it("keeps a player online while two connections hold it, until the last closes", async () => {
+    const watcher = await ws(key);
+    const presence = subscribe<PresenceMsg>(watcher, PRESENCE);
+    const token = await issuePlayerToken(s, key, bob);
+    const first = await ws(token);
+    await presence.received(1);
+    const second = await ws(token);
+    await first.dispose();
+    // Still online: a heartbeat-free probe of the state must not have changed.
+    const mid = must(await s.gql<{ players: { id: string }[] }>(`{ players(online: true) { id } }`, {}, key));
+    expect(mid.players.map((p) => p.id)).toEqual([bob]);
+    await second.dispose();
+    const [, off] = await presence.received(2);
+    expect(off!.presence).toEqual({ playerId: bob, online: false, cause: "DISCONNECTED" });
+  });
+
+  it("takes a heartbeated player offline when its game stops vouching (swept by the tick leader)", async () => {
+    const watcher = await ws(key);
+    const lobbyWatch = subscribe<RoomMsg>(watcher, ROOM, { r: lobby });
+    await lobbyWatch.received(1);
+    must(await s.gql(`mutation($ids: [ID!]!) { heartbeat(playerIds: $ids) { id } }`, { ids: [bob] }, key));
+    const [, on] = await lobbyWatch.received(2);
+    expect(on!.roomOccupants.change).toEqual({ kind: "JOINED", playerId: bob, cause: "CONNECTED" });
+    // No more heartbeats: after the 1 s lease the leader's sweep publishes the expiry.
+    const [, , off] = await lobbyWatch.received(3);
+    expect(off!.roomOccupants.change).toEqual({ kind: "LEFT", playerId: bob, cause: "EXPIRED" });
+    expect(off!.roomOccupants.occupants).toEqual([]);
+  });
+});
