@@ -59,3 +59,28 @@ describe("a game's lifecycle", () => {
     }
   });
 });
+
+describe("publish rate limit", () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({ RATE_LIMIT_EVENTS_PER_SECOND: "5" });
+  });
+  afterAll(() => s?.stop());
+
+  it("answers RATE_LIMITED past RATE_LIMIT_EVENTS_PER_SECOND for one source, with the wait, and stores nothing more", async () => {
+    const dev = await createDeveloper(s, "Busy Dev");
+    const g = await registerGame(s, dev.key, "chatty");
+    const other = await registerGame(s, dev.key, "quiet");
+    // 12 in parallel: within one second (or two, at a boundary), at most 10 can pass.
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => s.gql(PUBLISH, { i: { type: "burst", data: { i } } }, g.apiKey)),
+    );
+    const limited = results.filter((r) => errorCode(r) === "RATE_LIMITED");
+    expect(limited.length).toBeGreaterThanOrEqual(2);
+    expect(limited[0]!.errors?.[0]?.extensions?.["retryAfterMs"]).toEqual(expect.any(Number));
+    const stored = must(await s.gql<{ universe: { events: string } }>(`{ universe { events } }`, {}, TEST_ADMIN_TOKEN));
+    expect(Number(stored.universe.events)).toBe(12 - limited.length);
+    // Another game has its own budget.
+    expect(errorCode(await s.gql(PUBLISH, { i: { type: "calm" } }, other.apiKey))).toBeUndefined();
+  });
+});

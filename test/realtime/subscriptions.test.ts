@@ -122,3 +122,16 @@ describe("subscriptions on one node", () => {
     subs.forEach((x) => x.stop());
   });
 });
+
+describe("shutdown", () => {
+  it("tells subscribers to reconnect elsewhere (1001) when the server stops", async () => {
+    const s = await startTestServer();
+    const c = connectWs(s.url, TEST_ADMIN_TOKEN);
+    await c.connected;
+    const sub = subscribe(c, `subscription { ticks { number } }`);
+    const stopping = s.stop();
+    expect((await c.closed).code).toBe(1001);
+    await stopping;
+    sub.stop();
+  });
+});

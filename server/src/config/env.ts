@@ -28,6 +28,7 @@ const schema = z.object({
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   MAX_QUERY_COST: z.coerce.number().int().min(10).max(1_000_000).default(25_000),
   MAX_EVENT_DATA_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(65_536),
+  RATE_LIMIT_EVENTS_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(500),
   EVENT_RETENTION_HOURS: z.coerce.number().min(0.01).max(87_600).default(168),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(1000).default(50),
   SUBSCRIPTION_BUFFER_SIZE: z.coerce.number().int().min(10).max(1_000_000).default(1000),
@@ -63,6 +64,8 @@ export interface Config {
   maxQueryDepth: number;
   maxQueryCost: number;
   maxEventDataBytes: number;
+  /** Events one source (a game, or the admin) may publish per second, across all nodes. */
+  rateLimitEventsPerSecond: number;
   /** Delivered events older than this are pruned; `events(since)` before them is refused. */
   eventRetentionHours: number;
   maxSubscriptionsPerConnection: number;
@@ -117,6 +120,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxQueryDepth: e.MAX_QUERY_DEPTH,
     maxQueryCost: e.MAX_QUERY_COST,
     maxEventDataBytes: e.MAX_EVENT_DATA_BYTES,
+    rateLimitEventsPerSecond: e.RATE_LIMIT_EVENTS_PER_SECOND,
     eventRetentionHours: e.EVENT_RETENTION_HOURS,
     maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     subscriptionBufferSize: e.SUBSCRIPTION_BUFFER_SIZE,

@@ -3,7 +3,7 @@ import { requireGame } from "../auth/access.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { PrismaClient } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
-import { badInput, conflict } from "../errors/errors.ts";
+import { apiError, badInput, conflict, ErrorCode } from "../errors/errors.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { selectorWhere } from "../realms/realm-selector.input.ts";
 import { Channel } from "../realtime/topics.ts";
@@ -37,6 +37,22 @@ async function replay(
   return existing;
 }
 
+/**
+ * At most RATE_LIMIT_EVENTS_PER_SECOND publishes per source per second, counted in the bus so
+ * the limit holds across nodes. Over it: RATE_LIMITED, with the milliseconds to wait.
+ */
+async function limitRate(services: Services, sourceGameId: string | null): Promise<void> {
+  const limit = services.config.rateLimitEventsPerSecond;
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  const n = await services.bus.hit(`publish:${sourceGameId ?? "@admin"}:${second}`, 2000);
+  if (n > limit) {
+    throw apiError(ErrorCode.RateLimited, `At most ${limit} events per second per game: slow down and retry`, {
+      retryAfterMs: (second + 1) * 1000 - now,
+    });
+  }
+}
+
 /** The games a realm selector reaches (within `targetGameId` when given). */
 async function realmRecipients(prisma: PrismaClient, selector: object, targetGameId: string | null): Promise<string[]> {
   const realms = await prisma.realm.findMany({
@@ -63,6 +79,7 @@ export async function publishEvent(services: Services, p: Principal, input: Publ
   const maxDataBytes = services.config.maxEventDataBytes;
   const sourceGameId = p.kind === "game" ? p.gameId : null;
   if (sourceGameId) await requireGame(prisma, p, sourceGameId, "manage");
+  await limitRate(services, sourceGameId);
 
   const data = input.data === undefined || input.data === null ? {} : input.data;
   const json = JSON.stringify(data);
