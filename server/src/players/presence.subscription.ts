@@ -11,9 +11,9 @@ async function subscribePresence(ctx: Context, gameId: string | null | undefined
   const { prisma, bus, config } = ctx.services;
   const id = actingGameId(ctx.principal, gameId);
   await requireGame(prisma, ctx.principal, id, "private");
-  const queue = new BoundedQueue<PresenceMessage>(config.subscriptionBufferSize);
-  const stop = await bus.subscribe(Channel.presence(id), (text) => queue.push(JSON.parse(text) as PresenceMessage));
   return (async function* () {
+    const queue = new BoundedQueue<PresenceMessage>(config.subscriptionBufferSize);
+    const stop = await bus.subscribe(Channel.presence(id), (text) => queue.push(JSON.parse(text) as PresenceMessage));
     try {
       yield* queue;
     } finally {

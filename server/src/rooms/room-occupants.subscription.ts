@@ -15,19 +15,20 @@ import { requireRoom } from "./rooms.service.ts";
 async function subscribeRoom(ctx: Context, roomId: string): Promise<AsyncIterable<RoomOccupants>> {
   const { prisma, bus, realtime, config } = ctx.services;
   const room = await requireRoom(prisma, ctx.principal, roomId, "private");
-  const queue = new BoundedQueue<RoomMessage>(config.subscriptionBufferSize);
-  const stop = await bus.subscribe(Channel.room(roomId), (text) => queue.push(JSON.parse(text) as RoomMessage));
-  const snapshot = await prisma.$transaction(
-    async (tx) => {
-      const r = await tx.room.findUniqueOrThrow({ where: { id: roomId }, select: { version: true } });
-      const players = await tx.player.findMany({ where: { roomId }, orderBy: { displayName: "asc" } });
-      return { version: r.version, players };
-    },
-    { isolationLevel: "RepeatableRead" },
-  );
-  const online = await realtime.presence.online(room.gameId);
+  // Everything it holds is taken inside the generator, so its `finally` always gives it back.
   return (async function* () {
+    const queue = new BoundedQueue<RoomMessage>(config.subscriptionBufferSize);
+    const stop = await bus.subscribe(Channel.room(roomId), (text) => queue.push(JSON.parse(text) as RoomMessage));
     try {
+      const snapshot = await prisma.$transaction(
+        async (tx) => {
+          const r = await tx.room.findUniqueOrThrow({ where: { id: roomId }, select: { version: true } });
+          const players = await tx.player.findMany({ where: { roomId }, orderBy: { displayName: "asc" } });
+          return { version: r.version, players };
+        },
+        { isolationLevel: "RepeatableRead" },
+      );
+      const online = await realtime.presence.online(room.gameId);
       let last = snapshot.version;
       yield { roomId, version: last, occupants: snapshot.players.filter((p) => online.has(p.id)), change: null };
       for await (const m of queue) {

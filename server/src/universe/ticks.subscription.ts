@@ -13,11 +13,11 @@ async function subscribeTicks(ctx: Context, gameId: string | null | undefined): 
   const p = ctx.principal;
   const game = gameId ?? (p.kind === "game" || p.kind === "player" ? p.gameId : null);
   if (game) await requireGame(ctx.services.prisma, p, game, "directory");
-  const queue = new BoundedQueue<TickMessage>(ctx.services.config.subscriptionBufferSize);
-  const stop = ctx.services.realtime.ticks.listen((t) => {
-    if (!game || t.syncedGameIds.includes(game)) queue.push(t);
-  });
   return (async function* () {
+    const queue = new BoundedQueue<TickMessage>(ctx.services.config.subscriptionBufferSize);
+    const stop = ctx.services.realtime.ticks.listen((t) => {
+      if (!game || t.syncedGameIds.includes(game)) queue.push(t);
+    });
     try {
       yield* queue;
     } finally {

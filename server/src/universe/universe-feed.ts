@@ -17,25 +17,24 @@ export class UniverseFeed {
   ) {}
 
   subscribe(): AsyncIterable<Universe> {
+    return this.#stream();
+  }
+
+  /** Registers inside the generator, so its `finally` always takes the watcher out again. */
+  async *#stream(): AsyncGenerator<Universe> {
     const queue = new BoundedQueue<Universe>(16);
     this.#queues.add(queue);
-    if (!this.#timer) this.#timer = setInterval(() => void this.#read(), this.intervalMs);
+    this.#timer ??= setInterval(() => void this.#read(), this.intervalMs);
     void this.#read(queue);
-    const queues = this.#queues;
-    const stopIfIdle = () => {
-      if (queues.size === 0) {
+    try {
+      yield* queue;
+    } finally {
+      this.#queues.delete(queue);
+      if (this.#queues.size === 0) {
         clearInterval(this.#timer);
         this.#timer = undefined;
       }
-    };
-    return (async function* () {
-      try {
-        yield* queue;
-      } finally {
-        queues.delete(queue);
-        stopIfIdle();
-      }
-    })();
+    }
   }
 
   stop(): void {
