@@ -1,7 +1,5 @@
-import type { Context } from "../graphql/context.ts";
+import { closeSlowConsumer, type Context } from "../graphql/context.ts";
 import { apiError, badInput, ErrorCode } from "../errors/errors.ts";
-import { QueueOverflowError } from "../realtime/bounded-queue.ts";
-import { CloseCode } from "../realtime/close-codes.ts";
 import { eventStream } from "../realtime/event-stream.ts";
 import { reachesGame, type EventRow } from "./event-wire.ts";
 import { involving, readableGames } from "./list-events.ts";
@@ -28,21 +26,11 @@ export async function subscribeEvents(
       );
     }
   }
-  const stream = eventStream(realtime.feed, prisma, {
+  return eventStream(realtime.feed, prisma, {
     where: { status: "DELIVERED", ...(games === "all" ? {} : involving(games)) },
     visible: games === "all" ? () => true : (e) => games.some((g) => reachesGame(e, g)),
     since: since ?? null,
     capacity: config.subscriptionBufferSize,
+    onOverflow: () => closeSlowConsumer(ctx),
   });
-  return closeWhenOverflowing(ctx, stream);
-}
-
-/** Ends a stream whose consumer overflowed by closing its connection with SlowConsumer. */
-async function* closeWhenOverflowing<T>(ctx: Context, stream: AsyncIterable<T>): AsyncGenerator<T> {
-  try {
-    yield* stream;
-  } catch (err) {
-    if (!(err instanceof QueueOverflowError)) throw err;
-    ctx.connection?.close(CloseCode.SlowConsumer, "Slow consumer: resubscribe with since = the last seq you received");
-  }
 }

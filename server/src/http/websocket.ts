@@ -91,7 +91,14 @@ export function attachWebSocket(
         requestId: ctx.extra.connectionId!,
         principal: ctx.extra.principal!,
         services,
-        connection: { close: (code, reason) => ctx.extra.socket.close(code, reason) },
+        connection: {
+          close: (code, reason) => {
+            const socket = ctx.extra.socket;
+            if (socket.readyState !== socket.OPEN) return;
+            if (code === CloseCode.SlowConsumer) metrics.slowConsumers.inc();
+            socket.close(code, reason);
+          },
+        },
       }),
       onSubscribe: (ctx) => {
         if ((ctx.extra.subscriptions ?? 0) >= config.maxSubscriptionsPerConnection) {

@@ -1,7 +1,8 @@
 import { Arg, Authorized, Ctx, ID, Resolver, Root, Subscription } from "type-graphql";
 import { actingGameId, requireGame } from "../auth/access.ts";
-import type { Context } from "../graphql/context.ts";
+import { closeSlowConsumer, type Context } from "../graphql/context.ts";
 import { BoundedQueue } from "../realtime/bounded-queue.ts";
+import { stoppable } from "../realtime/stoppable.ts";
 import type { PresenceMessage } from "../realtime/occupancy.ts";
 import { Channel } from "../realtime/topics.ts";
 import type { PresenceCause } from "../rooms/occupant-change.type.ts";
@@ -11,15 +12,18 @@ async function subscribePresence(ctx: Context, gameId: string | null | undefined
   const { prisma, bus, config } = ctx.services;
   const id = actingGameId(ctx.principal, gameId);
   await requireGame(prisma, ctx.principal, id, "private");
-  return (async function* () {
-    const queue = new BoundedQueue<PresenceMessage>(config.subscriptionBufferSize);
+  return stoppable(async function* (signal) {
+    const queue = new BoundedQueue<PresenceMessage>(config.subscriptionBufferSize, {
+      signal,
+      onOverflow: () => closeSlowConsumer(ctx),
+    });
     const stop = await bus.subscribe(Channel.presence(id), (text) => queue.push(JSON.parse(text) as PresenceMessage));
     try {
       yield* queue;
     } finally {
       await stop();
     }
-  })();
+  });
 }
 
 @Resolver(() => PresenceChange)

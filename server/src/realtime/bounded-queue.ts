@@ -3,6 +3,13 @@ export class QueueOverflowError extends Error {
   override name = "QueueOverflowError";
 }
 
+export interface BoundedQueueOptions {
+  /** Ends the iteration (as `close`) when aborted. */
+  signal?: AbortSignal;
+  /** Called once, at the moment the queue overflows (the consumer may be stuck for good). */
+  onOverflow?: () => void;
+}
+
 /**
  * A queue between a producer that must never wait (a bus handler) and one async consumer.
  * Holds at most `capacity` items; one more ends the iteration with a QueueOverflowError and
@@ -14,7 +21,13 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
   #failure: Error | undefined;
   #closed = false;
 
-  constructor(readonly capacity: number) {}
+  constructor(
+    readonly capacity: number,
+    private readonly options: BoundedQueueOptions = {},
+  ) {
+    options.signal?.addEventListener("abort", () => this.close(), { once: true });
+    if (options.signal?.aborted) this.close();
+  }
 
   get size(): number {
     return this.#items.length;
@@ -25,6 +38,7 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
     if (this.#closed || this.#failure) return false;
     if (this.#items.length >= this.capacity) {
       this.fail(new QueueOverflowError(`more than ${this.capacity} items waiting`));
+      this.options.onOverflow?.();
       return false;
     }
     this.#items.push(item);

@@ -3,6 +3,7 @@ import type { Prisma } from "../generated/prisma/client.ts";
 import type { EventRow } from "../events/event-wire.ts";
 import { BoundedQueue } from "./bounded-queue.ts";
 import type { EventFeed } from "./event-feed.ts";
+import { stoppable } from "./stoppable.ts";
 
 const REPLAY_PAGE = 500;
 
@@ -15,6 +16,8 @@ export interface EventStreamOptions {
   since: bigint | null;
   /** Live events that may wait for a slow consumer before the stream fails. */
   capacity: number;
+  /** Called when the consumer falls `capacity` behind (close its connection). */
+  onOverflow?: () => void;
 }
 
 /**
@@ -23,12 +26,21 @@ export interface EventStreamOptions {
  * nothing committed meanwhile is missed; anything read and then heard again is skipped by seq.
  * Throws QueueOverflowError when the consumer falls `capacity` live events behind.
  */
-export async function* eventStream(
+export function eventStream(
   feed: EventFeed,
   prisma: PrismaClient,
   o: EventStreamOptions,
+): AsyncIterableIterator<EventRow> {
+  return stoppable((signal) => stream(feed, prisma, o, signal));
+}
+
+async function* stream(
+  feed: EventFeed,
+  prisma: PrismaClient,
+  o: EventStreamOptions,
+  signal: AbortSignal,
 ): AsyncGenerator<EventRow> {
-  const queue = new BoundedQueue<EventRow>(o.capacity);
+  const queue = new BoundedQueue<EventRow>(o.capacity, { signal, onOverflow: o.onOverflow });
   const stop = feed.listen((e) => {
     if (o.visible(e)) queue.push(e);
   });
@@ -45,7 +57,7 @@ export async function* eventStream(
           last = e.seq!;
           yield e;
         }
-        if (page.length < REPLAY_PAGE) break;
+        if (page.length < REPLAY_PAGE || signal.aborted) break;
       }
     }
     for await (const e of queue) {

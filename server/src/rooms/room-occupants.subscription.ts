@@ -1,6 +1,7 @@
 import { Arg, Authorized, Ctx, ID, Resolver, Root, Subscription } from "type-graphql";
-import type { Context } from "../graphql/context.ts";
+import { closeSlowConsumer, type Context } from "../graphql/context.ts";
 import { BoundedQueue } from "../realtime/bounded-queue.ts";
+import { stoppable } from "../realtime/stoppable.ts";
 import type { RoomMessage } from "../realtime/occupancy.ts";
 import { Channel } from "../realtime/topics.ts";
 import type { OccupantChange } from "./occupant-change.type.ts";
@@ -16,8 +17,11 @@ async function subscribeRoom(ctx: Context, roomId: string): Promise<AsyncIterabl
   const { prisma, bus, realtime, config } = ctx.services;
   const room = await requireRoom(prisma, ctx.principal, roomId, "private");
   // Everything it holds is taken inside the generator, so its `finally` always gives it back.
-  return (async function* () {
-    const queue = new BoundedQueue<RoomMessage>(config.subscriptionBufferSize);
+  return stoppable(async function* (signal) {
+    const queue = new BoundedQueue<RoomMessage>(config.subscriptionBufferSize, {
+      signal,
+      onOverflow: () => closeSlowConsumer(ctx),
+    });
     const stop = await bus.subscribe(Channel.room(roomId), (text) => queue.push(JSON.parse(text) as RoomMessage));
     try {
       const snapshot = await prisma.$transaction(
@@ -49,7 +53,7 @@ async function subscribeRoom(ctx: Context, roomId: string): Promise<AsyncIterabl
     } finally {
       await stop();
     }
-  })();
+  });
 }
 
 @Resolver(() => RoomOccupants)

@@ -1,7 +1,8 @@
 import { Arg, Authorized, Ctx, ID, Resolver, Root, Subscription } from "type-graphql";
 import { requireGame } from "../auth/access.ts";
-import type { Context } from "../graphql/context.ts";
+import { closeSlowConsumer, type Context } from "../graphql/context.ts";
 import { BoundedQueue } from "../realtime/bounded-queue.ts";
+import { stoppable } from "../realtime/stoppable.ts";
 import type { TickMessage } from "../realtime/tick.ts";
 import { Tick } from "./tick.type.ts";
 
@@ -13,8 +14,11 @@ async function subscribeTicks(ctx: Context, gameId: string | null | undefined): 
   const p = ctx.principal;
   const game = gameId ?? (p.kind === "game" || p.kind === "player" ? p.gameId : null);
   if (game) await requireGame(ctx.services.prisma, p, game, "directory");
-  return (async function* () {
-    const queue = new BoundedQueue<TickMessage>(ctx.services.config.subscriptionBufferSize);
+  return stoppable(async function* (signal) {
+    const queue = new BoundedQueue<TickMessage>(ctx.services.config.subscriptionBufferSize, {
+      signal,
+      onOverflow: () => closeSlowConsumer(ctx),
+    });
     const stop = ctx.services.realtime.ticks.listen((t) => {
       if (!game || t.syncedGameIds.includes(game)) queue.push(t);
     });
@@ -23,7 +27,7 @@ async function subscribeTicks(ctx: Context, gameId: string | null | undefined): 
     } finally {
       stop();
     }
-  })();
+  });
 }
 
 @Resolver(() => Tick)

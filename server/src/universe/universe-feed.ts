@@ -1,4 +1,5 @@
 import { BoundedQueue } from "../realtime/bounded-queue.ts";
+import { stoppable } from "../realtime/stoppable.ts";
 import type { Services } from "../services.ts";
 import { readUniverse } from "./read-universe.ts";
 import type { Universe } from "./universe.type.ts";
@@ -17,12 +18,12 @@ export class UniverseFeed {
   ) {}
 
   subscribe(): AsyncIterable<Universe> {
-    return this.#stream();
+    return stoppable((signal) => this.#stream(signal));
   }
 
   /** Registers inside the generator, so its `finally` always takes the watcher out again. */
-  async *#stream(): AsyncGenerator<Universe> {
-    const queue = new BoundedQueue<Universe>(16);
+  async *#stream(signal: AbortSignal): AsyncGenerator<Universe> {
+    const queue = new BoundedQueue<Universe>(16, { signal });
     this.#queues.add(queue);
     this.#timer ??= setInterval(() => void this.#read(), this.intervalMs);
     void this.#read(queue);

@@ -1,0 +1,171 @@
+// The control tick across real nodes: exactly one node drives it, and when that process is
+// killed (SIGKILL: no goodbye, its lease just stops being renewed) the other takes over within
+// two lease periods, with tick numbers that keep increasing.
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { canCluster, startCluster, type Cluster, type ClusterNode } from "../support/cluster.ts";
+import { TEST_ADMIN_TOKEN } from "../support/server.ts";
+import type { ServerProcess } from "../support/process.ts";
+import { connectWs, type TestWsClient } from "../support/ws.ts";
+import { within } from "../support/wait.ts";
+
+const LEASE_MS = 500;
+
+/** The value of counter `name` on a node's /metrics. */
+async function metric(node: ClusterNode, name: string): Promise<number> {
+  const text = await (await fetch(`${node.url}/metrics`)).text();
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text);
+  if (!m) throw new Error(`${name} is not in /metrics`);
+  return Number(m[1]);
+}
+
+/** The nodeId a process logged when it took the tick lease. */
+async function leadingNodeId(proc: ServerProcess, timeoutMs?: number): Promise<string> {
+  const [line] = await proc.waitFor(/^.*"tick: now leading".*$/m, timeoutMs);
+  return (JSON.parse(line) as { nodeId: string }).nodeId;
+}
+
+interface Arrival<T> {
+  value: T;
+  at: number;
+}
+
+/** Values arriving from some source, each stamped with Date.now(), with a way to wait for one. */
+class Arrivals<T> {
+  readonly list: Arrival<T>[] = [];
+  readonly #waiters: { match: (a: Arrival<T>) => boolean; resolve: (a: Arrival<T>) => void }[] = [];
+
+  add(value: T): void {
+    const a = { value, at: Date.now() };
+    this.list.push(a);
+    for (const w of [...this.#waiters]) {
+      if (w.match(a)) {
+        this.#waiters.splice(this.#waiters.indexOf(w), 1);
+        w.resolve(a);
+      }
+    }
+  }
+
+  /** The first arrival (already here or to come) that `match`es. */
+  first(match: (a: Arrival<T>) => boolean): Promise<Arrival<T>> {
+    const found = this.list.find(match);
+    return found ? Promise.resolve(found) : new Promise((resolve) => this.#waiters.push({ match, resolve }));
+  }
+}
+
+const increasing = (numbers: bigint[]): boolean => numbers.every((n, i) => i === 0 || n > numbers[i - 1]!);
+
+describe.skipIf(!canCluster())("tick failover between two nodes", () => {
+  let c: Cluster;
+  let tap: Redis;
+  let ws: TestWsClient | undefined;
+
+  beforeAll(async () => {
+    c = await startCluster(2, { TICK_HZ: "20", TICK_LEASE_MS: String(LEASE_MS) });
+    tap = new Redis(c.env["REDIS_URL"]!, { maxRetriesPerRequest: 1 });
+  });
+  afterAll(async () => {
+    await ws?.dispose();
+    tap?.disconnect();
+    await c?.stop();
+  });
+
+  it("one node leads; after SIGKILL the other takes over within two lease periods, numbers increasing", async () => {
+    // Every tick message on the bus (it names the node that drove it), as it arrives.
+    const bus = new Arrivals<{ number: bigint; leader: string }>();
+    tap.on("message", (_channel: string, text: string) => {
+      const t = JSON.parse(text) as { number: string; leader: string };
+      bus.add({ number: BigInt(t.number), leader: t.leader });
+    });
+    await tap.subscribe(`${c.env["REDIS_KEY_PREFIX"]}ticks`);
+
+    // Which node leads: the one that logged taking the lease.
+    const [n0, n1] = c.nodes as [ClusterNode, ClusterNode];
+    const { node: leader, id: leaderId } = await within(
+      Promise.race([
+        leadingNodeId(n0.proc).then((id) => ({ node: n0, id })),
+        leadingNodeId(n1.proc).then((id) => ({ node: n1, id })),
+      ]),
+      10_000,
+      () => "a node to log that it leads the tick",
+    );
+    const survivor = leader === n0 ? n1 : n0;
+
+    // A subscriber on the survivor, through GraphQL, stamping each tick's arrival.
+    const ticks = new Arrivals<bigint>();
+    ws = connectWs(survivor.url, TEST_ADMIN_TOKEN);
+    await ws.connected;
+    const subscriptionFailed = new Promise<never>((_, reject) => {
+      ws!.client.subscribe<{ ticks: { number: string } }>(
+        { query: `subscription { ticks { number } }` },
+        {
+          next: (m) => ticks.add(BigInt(m.data!.ticks.number)),
+          error: (err) => reject(new Error(`the ticks subscription failed: ${JSON.stringify(err)}`)),
+          complete: () => reject(new Error("the ticks subscription completed")),
+        },
+      );
+    });
+    await within(Promise.race([ticks.first(() => true), subscriptionFailed]), 5_000, () => "a first tick");
+
+    // Exactly one leads before the kill: its counter moves, the other's stays 0, and every
+    // tick on the bus came from it.
+    const before = await metric(leader, "multiverse_ticks_total");
+    const seen = ticks.list.length;
+    await within(
+      ticks.first(() => ticks.list.length >= seen + 5),
+      5_000,
+      () => "five more ticks",
+    );
+    expect(await metric(leader, "multiverse_ticks_total")).toBeGreaterThan(before);
+    expect(before).toBeGreaterThan(0);
+    expect(await metric(survivor, "multiverse_ticks_total")).toBe(0);
+    expect(survivor.proc.output()).not.toMatch(/tick: now leading/);
+    expect(new Set(bus.list.map((a) => a.value.leader))).toEqual(new Set([leaderId]));
+
+    // Kill the leader outright.
+    const killedAt = Date.now();
+    leader.proc.child.kill("SIGKILL");
+    expect(await leader.proc.exited).toBe("SIGKILL");
+
+    // The survivor takes the lease (it logs so), and its ticks reach the bus and the subscriber.
+    const survivorId = await leadingNodeId(survivor.proc, 10_000);
+    expect(survivorId).not.toBe(leaderId);
+    const takeover = await within(
+      bus.first((a) => a.value.leader === survivorId),
+      5_000,
+      () => "a tick from the survivor on the bus",
+    );
+    // Every tick the old leader sent reached the bus before the survivor's first one.
+    const oldMax = bus.list
+      .filter((a) => a.value.leader === leaderId)
+      .reduce((m, a) => (a.value.number > m ? a.value.number : m), 0n);
+    const firstNew = await within(
+      Promise.race([ticks.first((a) => a.value > oldMax), subscriptionFailed]),
+      5_000,
+      () => `a tick after ${oldMax} on the survivor's subscriber`,
+    );
+    const elapsed = firstNew.at - killedAt;
+    // Two lease periods, plus a second for scheduling on a busy machine.
+    expect(elapsed).toBeLessThan(2 * LEASE_MS + 1_000);
+    expect(takeover.at - killedAt).toBeLessThan(2 * LEASE_MS + 1_000);
+    // The new leader's numbers continue the old one's: never repeated, never back.
+    expect(takeover.value.number).toBeGreaterThan(oldMax);
+
+    // It keeps ticking.
+    const count = ticks.list.length;
+    await within(
+      ticks.first(() => ticks.list.length >= count + 5),
+      5_000,
+      () => "five more ticks after the takeover",
+    );
+    expect(await metric(survivor, "multiverse_ticks_total")).toBeGreaterThan(0);
+
+    // Across the takeover: strictly increasing on the subscriber, and on the bus itself.
+    expect(increasing(ticks.list.map((a) => a.value))).toBe(true);
+    expect(increasing(bus.list.map((a) => a.value.number))).toBe(true);
+    // After the takeover only the survivor ticks.
+    expect(new Set(bus.list.filter((a) => a.at > takeover.at).map((a) => a.value.leader))).toEqual(
+      new Set([survivorId]),
+    );
+  });
+});
