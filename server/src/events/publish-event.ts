@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { requireGame } from "../auth/access.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { PrismaClient } from "../db/client.ts";
@@ -51,6 +51,41 @@ async function limitRate(services: Services, sourceGameId: string | null): Promi
       retryAfterMs: (second + 1) * 1000 - now,
     });
   }
+}
+
+/**
+ * Stores an IMMEDIATE event with the next seq and the current tick in ONE statement: the
+ * universe_state row lock, which every publisher and the tick leader take, is held for a
+ * single round trip (an interactive transaction would hold it across several). The lock is
+ * released at this statement's commit, so commit order is still seq order.
+ */
+async function insertDelivered(
+  prisma: PrismaClient,
+  f: {
+    id: string;
+    type: string;
+    sourceGameId: string | null;
+    targetGameId: string | null;
+    targetRealm: object | null;
+    recipientGameIds: string[];
+    broadcast: boolean;
+    data: unknown;
+    idempotencyKey: string | null;
+    requestHash: string;
+    createdAt: Date;
+  },
+): Promise<EventRow> {
+  const inserted = await prisma.$executeRaw`
+    WITH s AS (UPDATE universe_state SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, current_tick)
+    INSERT INTO events (id, seq, tick, type, source_game_id, target_game_id, target_realm, recipient_game_ids,
+                        broadcast, data, delivery, status, idempotency_key, request_hash, created_at, delivered_at)
+    SELECT ${f.id}::uuid, s.last_seq, s.current_tick, ${f.type}, ${f.sourceGameId}, ${f.targetGameId},
+           ${f.targetRealm === null ? null : JSON.stringify(f.targetRealm)}::jsonb, ${f.recipientGameIds}::text[],
+           ${f.broadcast}, ${JSON.stringify(f.data)}::jsonb, 'IMMEDIATE', 'DELIVERED',
+           ${f.idempotencyKey}, ${f.requestHash}, ${f.createdAt}, ${f.createdAt}
+      FROM s`;
+  if (inserted !== 1) throw new Error("universe_state row is missing: run the migrations");
+  return prisma.event.findUniqueOrThrow({ where: { id: f.id } });
 }
 
 /** The games a realm selector reaches (within `targetGameId` when given). */
@@ -118,38 +153,32 @@ export async function publishEvent(services: Services, p: Principal, input: Publ
   const immediate = input.delivery === "IMMEDIATE";
   const now = new Date();
 
+  const fields = {
+    id: randomUUID(),
+    type: input.type,
+    sourceGameId,
+    targetGameId,
+    targetRealm: selector,
+    recipientGameIds,
+    broadcast,
+    data,
+    idempotencyKey: key,
+    requestHash: hash,
+    createdAt: now,
+  };
   let stored: EventRow;
   try {
-    stored = await prisma.$transaction(async (tx) => {
-      let seq: bigint | null = null;
-      let tick: bigint | null = null;
-      if (immediate) {
-        const [state] = await tx.$queryRaw<{ last_seq: bigint; current_tick: bigint }[]>`
-          UPDATE universe_state SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, current_tick`;
-        if (!state) throw new Error("universe_state row is missing: run the migrations");
-        seq = state.last_seq;
-        tick = state.current_tick;
-      }
-      return tx.event.create({
-        data: {
-          seq,
-          tick,
-          type: input.type,
-          sourceGameId,
-          targetGameId,
-          ...(selector ? { targetRealm: selector } : {}),
-          recipientGameIds,
-          broadcast,
-          data: data as Prisma.InputJsonValue,
-          delivery: input.delivery,
-          status: immediate ? "DELIVERED" : "PENDING",
-          idempotencyKey: key,
-          requestHash: hash,
-          createdAt: now,
-          deliveredAt: immediate ? now : null,
-        },
-      });
-    });
+    stored = immediate
+      ? await insertDelivered(prisma, fields)
+      : await prisma.event.create({
+          data: {
+            ...fields,
+            targetRealm: selector ?? undefined,
+            data: data as Prisma.InputJsonValue,
+            delivery: "NEXT_TICK",
+            status: "PENDING",
+          },
+        });
   } catch (err) {
     // Two retries raced: the loser answers with the winner's event.
     if (key && isUniqueViolation(err)) {
