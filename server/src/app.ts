@@ -108,6 +108,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     stopOnTerminationSignals: false,
     introspection: true,
     validationRules: [maxDepthRule(config.maxQueryDepth)],
+    parseOptions: { maxTokens: config.maxQueryTokens },
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),

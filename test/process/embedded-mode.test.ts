@@ -85,6 +85,7 @@ describe("configuration errors", () => {
     [{ ADMIN_TOKEN: "short" }, /ADMIN_TOKEN must be at least 16 characters/],
     [{ ADMIN_TOKEN: "mvg_looks-like-a-game-key" }, /ADMIN_TOKEN must not look like/],
     [{ TICK_HZ: "-1" }, /TICK_HZ must be 0/],
+    [{ TICK_HZ: "10", TICK_LEASE_MS: "200" }, /TICK_LEASE_MS \(200\) must be more than two tick periods/],
   ])("refuses %o with a clear message and exit code 1", async (env, message) => {
     const p = spawnServer({ DATA_DIR: "memory://", ...env });
     expect(await p.exited).toBe(1);

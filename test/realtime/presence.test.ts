@@ -106,6 +106,36 @@ describe("presence and room occupants", () => {
     expect(versions.every((v, i) => i === 0 || v > versions[i - 1]!)).toBe(true);
   });
 
+  it("takes 20 players connecting to one room at once, and lets them all go", async () => {
+    const crowd = await createRoom(
+      s,
+      key,
+      (await s.gql<{ game: { realms: { id: string }[] } }>(`{ game(id: "presence-game") { realms { id } } }`, {}, key))
+        .data!.game.realms[0]!.id,
+      "Crowd",
+    );
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const id = await upsertPlayer(s, key, `crowd-${i}`);
+      must(await movePlayer(s, key, id, crowd));
+      ids.push(id);
+    }
+    const watcher = await ws(key);
+    const watch = subscribe<RoomMsg>(watcher, ROOM, { r: crowd });
+    await watch.received(1);
+    const tokens = await Promise.all(ids.map((id) => issuePlayerToken(s, key, id)));
+    const clients = tokens.map((t) => connectWs(s.url, t));
+    // All are acknowledged (none refused or closed), and the room ends with all 20.
+    await Promise.all(clients.map((c) => c.connected));
+    const full = await watch.received(21);
+    expect(full.at(-1)!.roomOccupants.occupants).toHaveLength(20);
+    await Promise.all(clients.map((c) => c.dispose()));
+    const empty = await watch.received(41);
+    expect(empty.at(-1)!.roomOccupants.occupants).toEqual([]);
+    const online = must(await s.gql<{ players: { id: string }[] }>(`{ players(online: true) { id } }`, {}, key));
+    expect(online.players.filter((p) => ids.includes(p.id))).toEqual([]);
+  });
+
   it("keeps a player online while two connections hold it, until the last closes", async () => {
     const watcher = await ws(key);
     const presence = subscribe<PresenceMsg>(watcher, PRESENCE);

@@ -112,6 +112,56 @@ describe("subscriptions on one node", () => {
     events.stop();
   });
 
+  it("refuses a bad document on its own subscription, like HTTP, and keeps the connection and its slots", async () => {
+    const c = ws(w.gameA.apiKey);
+    await c.connected;
+    const parse = await subscribe(c, `subscription { ticks { number }`).errored;
+    expect(parse[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", reason: "GRAPHQL_PARSE_FAILED" });
+    const invalid = await subscribe(c, `subscription { ticks { nope } }`).errored;
+    expect(invalid[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", reason: "GRAPHQL_VALIDATION_FAILED" });
+    const costly = await subscribe(
+      c,
+      `subscription { events { seq } } ${Array.from({ length: 30 }, (_, i) => `fragment f${i} on Event { seq }`).join(" ")}`,
+    ).errored;
+    expect(costly[0]?.extensions?.["code"]).toBe("BAD_USER_INPUT");
+    // The connection is still up, and the refusals took no slot: all 3 are free.
+    const subs = [1, 2, 3].map(() => subscribe(c, `subscription { ticks { number } }`));
+    await Promise.all(subs.map((x) => x.received(1)));
+    subs.forEach((x) => x.stop());
+  });
+
+  it("refuses documents over MAX_QUERY_TOKENS before validating them, over HTTP and WebSocket", async () => {
+    const c = ws(TEST_ADMIN_TOKEN);
+    await c.connected;
+    // 12000 aliases (36000 tokens): quadratic to validate, so refused by size while parsing.
+    const huge = Array.from({ length: 12_000 }, (_, i) => `a${i}: seq`).join(" ");
+    const refused = await subscribe(c, `subscription { events { ${huge} } }`).errored;
+    expect(refused[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", reason: "GRAPHQL_PARSE_FAILED" });
+    expect(refused[0]?.message).toMatch(/contains more th\w+ 10000 tokens/);
+    const http = await s.gql(`query { events { nodes { ${huge} } } }`, {}, TEST_ADMIN_TOKEN);
+    expect(http.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", reason: "GRAPHQL_PARSE_FAILED" });
+  });
+
+  it("enforces MAX_QUERY_COST on subscriptions too", async () => {
+    const tight = await startTestServer({ MAX_QUERY_COST: "20", TICK_HZ: "20" });
+    try {
+      const c = connectWs(tight.url, TEST_ADMIN_TOKEN);
+      open.push(c);
+      await c.connected;
+      const refused = await subscribe(
+        c,
+        `subscription { events { ${Array.from({ length: 30 }, (_, i) => `a${i}: seq`).join(" ")} } }`,
+      ).errored;
+      expect(refused[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", reason: "QUERY_TOO_COMPLEX" });
+      // The connection stays usable for a cheap one.
+      const ok = subscribe(c, `subscription { ticks { number } }`);
+      await ok.received(1);
+      ok.stop();
+    } finally {
+      await tight.stop();
+    }
+  });
+
   it("limits subscriptions per connection with RATE_LIMITED", async () => {
     const c = ws(w.gameA.apiKey);
     await c.connected;

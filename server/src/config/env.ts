@@ -27,6 +27,7 @@ const schema = z.object({
   MIGRATE_ON_START: z.stringbool().default(true),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   MAX_QUERY_COST: z.coerce.number().int().min(10).max(1_000_000).default(25_000),
+  MAX_QUERY_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
   MAX_EVENT_DATA_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(65_536),
   RATE_LIMIT_EVENTS_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(500),
   EVENT_RETENTION_HOURS: z.coerce.number().min(0.01).max(87_600).default(168),
@@ -63,6 +64,8 @@ export interface Config {
   migrateOnStart: boolean;
   maxQueryDepth: number;
   maxQueryCost: number;
+  /** Tokens a document may have: checked while parsing, before any (costly) validation. */
+  maxQueryTokens: number;
   maxEventDataBytes: number;
   /** Events one source (a game, or the admin) may publish per second, across all nodes. */
   rateLimitEventsPerSecond: number;
@@ -97,6 +100,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
+  if (e.TICK_HZ > 0 && e.TICK_LEASE_MS <= 2 * (1000 / e.TICK_HZ)) {
+    throw new ConfigError(
+      `Invalid configuration:\n  TICK_LEASE_MS (${e.TICK_LEASE_MS}) must be more than two tick periods (${2 * (1000 / e.TICK_HZ)} ms at TICK_HZ=${e.TICK_HZ}): the leader renews its lease once per tick`,
+    );
+  }
   if (e.DATABASE_URL) {
     const missing = (["ADMIN_TOKEN", "JWT_SECRET"] as const).filter((k) => !e[k]);
     if (missing.length > 0) {
@@ -119,6 +127,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     migrateOnStart: e.MIGRATE_ON_START,
     maxQueryDepth: e.MAX_QUERY_DEPTH,
     maxQueryCost: e.MAX_QUERY_COST,
+    maxQueryTokens: e.MAX_QUERY_TOKENS,
     maxEventDataBytes: e.MAX_EVENT_DATA_BYTES,
     rateLimitEventsPerSecond: e.RATE_LIMIT_EVENTS_PER_SECOND,
     eventRetentionHours: e.EVENT_RETENTION_HOURS,

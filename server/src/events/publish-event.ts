@@ -114,7 +114,6 @@ export async function publishEvent(services: Services, p: Principal, input: Publ
   const maxDataBytes = services.config.maxEventDataBytes;
   const sourceGameId = p.kind === "game" ? p.gameId : null;
   if (sourceGameId) await requireGame(prisma, p, sourceGameId, "manage");
-  await limitRate(services, sourceGameId);
 
   const data = input.data === undefined || input.data === null ? {} : input.data;
   const json = JSON.stringify(data);
@@ -137,6 +136,8 @@ export async function publishEvent(services: Services, p: Principal, input: Publ
     const previous = await replay(prisma, sourceGameId, key, hash);
     if (previous) return previous;
   }
+  // After the replay: a retry answers what was stored without spending the budget.
+  await limitRate(services, sourceGameId);
   if (targetGameId) {
     const target = await requireGame(prisma, p, targetGameId, "directory");
     if (target.status === "UNREGISTERED") {

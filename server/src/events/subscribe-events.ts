@@ -22,13 +22,14 @@ export async function subscribeEvents(
       throw apiError(
         ErrorCode.BadUserInput,
         `Events up to seq ${state.prunedSeq} are no longer kept (EVENT_RETENTION_HOURS): resubscribe without since, or with since >= ${state.prunedSeq}`,
-        { reason: "EVENTS_EXPIRED", field: "since" },
+        { reason: "EVENTS_EXPIRED", field: "since", prunedSeq: state.prunedSeq.toString() },
       );
     }
   }
   return eventStream(realtime.feed, prisma, {
     where: { status: "DELIVERED", ...(games === "all" ? {} : involving(games)) },
-    visible: games === "all" ? () => true : (e) => games.some((g) => reachesGame(e, g)),
+    // Broadcasts reach everyone, a developer without games included (as in the replay).
+    visible: games === "all" ? () => true : (e) => e.broadcast || games.some((g) => reachesGame(e, g)),
     since: since ?? null,
     capacity: config.subscriptionBufferSize,
     onOverflow: () => closeSlowConsumer(ctx),

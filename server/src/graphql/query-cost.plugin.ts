@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import { Kind } from "graphql";
+import { getOperationAST, Kind, type DocumentNode, type GraphQLError, type GraphQLSchema } from "graphql";
 import { createRequire } from "node:module";
 import type * as QueryComplexity from "graphql-query-complexity";
 
@@ -13,37 +13,48 @@ const { fieldExtensionsEstimator, getComplexity, simpleEstimator } = createRequi
 ) as typeof QueryComplexity;
 
 /**
- * Refuses operations whose estimated cost exceeds `maxCost`: one per field, times `first` on
- * paginated lists (see the `complexity` option on those fields).
+ * The refusal for an operation whose estimated cost exceeds `maxCost` (one per field, times
+ * `first` on paginated lists), or null when it may run. Introspection is not charged, and
+ * variables that do not fit their types are left to execution to report.
  */
+export function costRefusal(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+  maxCost: number,
+): GraphQLError | null {
+  const operation = getOperationAST(document, operationName);
+  const fields = operation?.selectionSet.selections ?? [];
+  if (fields.length > 0 && fields.every((f) => f.kind === Kind.FIELD && f.name.value.startsWith("__"))) return null;
+  let cost: number;
+  try {
+    cost = getComplexity({
+      schema,
+      query: document,
+      operationName: operationName ?? undefined,
+      variables: variables ?? {},
+      estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+    });
+  } catch {
+    return null;
+  }
+  if (cost <= maxCost) return null;
+  return apiError(
+    ErrorCode.BadUserInput,
+    `This operation costs ${cost}, over the limit of ${maxCost}: ask for fewer fields or smaller pages`,
+    { reason: "QUERY_TOO_COMPLEX", http: { status: 400 } },
+  );
+}
+
+/** Applies `costRefusal` to every HTTP operation. */
 export function queryCostPlugin(maxCost: number): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document, schema, operation }) {
-          // Introspection (GraphiQL, codegen) is bounded by the schema itself.
-          const fields = operation?.selectionSet.selections ?? [];
-          if (fields.length > 0 && fields.every((f) => f.kind === Kind.FIELD && f.name.value.startsWith("__"))) return;
-          let cost: number;
-          try {
-            cost = getComplexity({
-              schema,
-              query: document,
-              operationName: request.operationName ?? undefined,
-              variables: request.variables ?? {},
-              estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-            });
-          } catch {
-            // Variables that do not fit their types: execution reports them as BAD_USER_INPUT.
-            return;
-          }
-          if (cost > maxCost) {
-            throw apiError(
-              ErrorCode.BadUserInput,
-              `This operation costs ${cost}, over the limit of ${maxCost}: ask for fewer fields or smaller pages`,
-              { reason: "QUERY_TOO_COMPLEX", http: { status: 400 } },
-            );
-          }
+        async didResolveOperation({ request, document, schema }) {
+          const refusal = costRefusal(schema, document, request.operationName, request.variables, maxCost);
+          if (refusal) throw refusal;
         },
       };
     },

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
-import { GraphQLError, specifiedRules, validate, type GraphQLSchema } from "graphql";
+import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { authenticate, bearerCredential } from "../auth/authenticate.ts";
@@ -9,6 +9,8 @@ import { apiError, ErrorCode } from "../errors/errors.ts";
 import { formatError } from "../errors/format-error.ts";
 import type { Context } from "../graphql/context.ts";
 import { maxDepthRule } from "../graphql/max-depth.rule.ts";
+import { costRefusal } from "../graphql/query-cost.plugin.ts";
+import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { CloseCode } from "../realtime/close-codes.ts";
 import type { Services } from "../services.ts";
@@ -17,7 +19,8 @@ import type { Services } from "../services.ts";
 type Connection = {
   principal?: Principal;
   connectionId?: string;
-  subscriptions?: number;
+  /** Ids of the subscriptions running on it. */
+  active?: Set<string>;
 };
 
 /** The credential in `connectionParams`: `{ authorization: "Bearer …" }` or `{ token: "…" }`. */
@@ -28,13 +31,29 @@ function credentialOf(params: Readonly<Record<string, unknown>> | undefined): st
   return typeof token === "string" && token !== "" ? token : undefined;
 }
 
-const format = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e));
+/** A refusal of the document itself, as over HTTP: BAD_USER_INPUT with the reason. */
+const documentError = (e: GraphQLError, reason: string) =>
+  new GraphQLError(e.message, {
+    nodes: e.nodes,
+    extensions: { code: ErrorCode.BadUserInput, reason, ...e.extensions },
+  });
+
+/** Errors for the client, masked like HTTP's; unexpected ones are logged with the connection id. */
+function format(errors: readonly GraphQLError[], logger: Logger, connectionId: string | undefined) {
+  return errors.map((e) => {
+    if (!e.extensions?.["code"])
+      logger.error({ requestId: connectionId, err: e.originalError ?? e }, "subscription error");
+    return formatError(e.toJSON(), e);
+  });
+}
 
 /**
  * GraphQL subscriptions over graphql-ws on the same port and path as HTTP (`/graphql`). The
  * credential is checked once, at connect; a missing or bad one closes the socket with 4403.
- * Each connection may hold `MAX_SUBSCRIPTIONS_PER_CONNECTION` subscriptions; one whose unsent
- * bytes pass `MAX_SOCKET_BUFFER_BYTES` is closed as a slow consumer (4010).
+ * Each subscription is parsed, validated (depth included) and costed like an HTTP request, and
+ * refused on its own (BAD_USER_INPUT) without closing the connection. A connection holds at
+ * most `MAX_SUBSCRIPTIONS_PER_CONNECTION`; one whose unsent bytes pass
+ * `MAX_SOCKET_BUFFER_BYTES` is closed as a slow consumer (4010).
  */
 export function attachWebSocket(
   httpServer: Server,
@@ -45,11 +64,13 @@ export function attachWebSocket(
   const { config, logger } = services;
   const wss = new WebSocketServer({ server: httpServer, path: "/graphql" });
   const rules = [...specifiedRules, maxDepthRule(config.maxQueryDepth)];
+  const release = (c: Connection, id: string) => {
+    if (c.active?.delete(id)) metrics.subscriptions.dec();
+  };
 
   const disposable = useServer<Record<string, unknown>, Connection>(
     {
       schema,
-      validate: (s, document) => validate(s, document, rules),
       onConnect: async (ctx) => {
         let principal: Principal;
         try {
@@ -69,17 +90,27 @@ export function attachWebSocket(
           ctx.extra.socket.close(CloseCode.Forbidden, "Sign in: send connectionParams { authorization: 'Bearer …' }");
           return false;
         }
+        // A player is online while a connection holding its token is open.
+        if (principal.kind === "player") {
+          try {
+            await services.realtime.presence.connected(principal.gameId, principal.playerId);
+          } catch (err) {
+            // Not acknowledged, so onDisconnect will not run: undo here, or it stays online.
+            logger.error({ err }, "presence: a connection could not be recorded");
+            await services.realtime.presence.disconnected(principal.gameId, principal.playerId).catch(() => undefined);
+            ctx.extra.socket.close(CloseCode.TryAgain, "Presence is unavailable: try again shortly");
+            return false;
+          }
+        }
         ctx.extra.principal = principal;
         ctx.extra.connectionId = randomUUID();
-        ctx.extra.subscriptions = 0;
+        ctx.extra.active = new Set();
         metrics.connections.inc();
-        // A player is online while a connection holding its token is open.
-        if (principal.kind === "player")
-          await services.realtime.presence.connected(principal.gameId, principal.playerId);
         return true;
       },
       onDisconnect: async (ctx) => {
         metrics.connections.dec();
+        for (const id of [...(ctx.extra.active ?? [])]) release(ctx.extra, id);
         const p = ctx.extra.principal;
         if (p?.kind === "player") {
           await services.realtime.presence
@@ -87,21 +118,24 @@ export function attachWebSocket(
             .catch((err: unknown) => logger.warn({ err }, "presence: disconnect not recorded"));
         }
       },
-      context: (ctx): Context => ({
-        requestId: ctx.extra.connectionId!,
-        principal: ctx.extra.principal!,
-        services,
-        connection: {
-          close: (code, reason) => {
-            const socket = ctx.extra.socket;
-            if (socket.readyState !== socket.OPEN) return;
-            if (code === CloseCode.SlowConsumer) metrics.slowConsumers.inc();
-            socket.close(code, reason);
-          },
-        },
-      }),
-      onSubscribe: (ctx) => {
-        if ((ctx.extra.subscriptions ?? 0) >= config.maxSubscriptionsPerConnection) {
+      onSubscribe: (ctx, id, payload): ExecutionArgs | readonly GraphQLError[] => {
+        const c = ctx.extra;
+        let document;
+        try {
+          document = parse(payload.query, { maxTokens: config.maxQueryTokens });
+        } catch (err) {
+          if (err instanceof GraphQLError) return [documentError(err, "GRAPHQL_PARSE_FAILED")];
+          throw err;
+        }
+        const invalid = validate(schema, document, rules);
+        if (invalid.length > 0) {
+          return invalid.map((e) =>
+            documentError(e, (e.extensions?.["reason"] as string) ?? "GRAPHQL_VALIDATION_FAILED"),
+          );
+        }
+        const refusal = costRefusal(schema, document, payload.operationName, payload.variables, config.maxQueryCost);
+        if (refusal) return [refusal];
+        if ((c.active?.size ?? 0) >= config.maxSubscriptionsPerConnection) {
           return [
             apiError(
               ErrorCode.RateLimited,
@@ -109,30 +143,43 @@ export function attachWebSocket(
             ),
           ];
         }
-        ctx.extra.subscriptions = (ctx.extra.subscriptions ?? 0) + 1;
+        c.active?.add(id);
         metrics.subscriptions.inc();
-        return undefined;
+        const contextValue: Context = {
+          requestId: c.connectionId!,
+          principal: c.principal!,
+          services,
+          connection: {
+            close: (code, reason) => {
+              const socket = ctx.extra.socket;
+              if (socket.readyState !== socket.OPEN) return;
+              if (code === CloseCode.SlowConsumer) metrics.slowConsumers.inc();
+              socket.close(code, reason);
+            },
+          },
+        };
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue,
+        };
       },
-      onComplete: (ctx) => {
-        ctx.extra.subscriptions = Math.max(0, (ctx.extra.subscriptions ?? 1) - 1);
-        metrics.subscriptions.dec();
-      },
+      onComplete: (ctx, id) => release(ctx.extra, id),
       onNext: (ctx, _id, _payload, _args, result) => {
         if (ctx.extra.socket.bufferedAmount > config.maxSocketBufferBytes) {
-          metrics.slowConsumers.inc();
           ctx.extra.socket.close(
             CloseCode.SlowConsumer,
             "Slow consumer: resubscribe with since = the last seq you received",
           );
+          metrics.slowConsumers.inc();
         }
-        return result.errors ? { ...result, errors: format(result.errors) } : undefined;
+        return result.errors ? { ...result, errors: format(result.errors, logger, ctx.extra.connectionId) } : undefined;
       },
-      onError: (ctx, _id, _payload, errors) => {
-        for (const e of errors) {
-          if (!e.extensions?.["code"])
-            logger.error({ requestId: ctx.extra.connectionId, err: e }, "subscription error");
-        }
-        return format(errors);
+      onError: (ctx, id, _payload, errors) => {
+        release(ctx.extra, id);
+        return format(errors, logger, ctx.extra.connectionId);
       },
     },
     wss,

@@ -10,4 +10,6 @@ export const CloseCode = {
   SlowConsumer: 4010,
   /** The server is shutting down. Reconnect (to another node). */
   GoingAway: 1001,
+  /** A dependency (presence in Redis) was unavailable at connect. Reconnect with backoff. */
+  TryAgain: 1013,
 } as const;

@@ -161,7 +161,9 @@ export class Presence {
         const players = await tx.player.findMany({ where: { roomId }, orderBy: { displayName: "asc" } });
         return { version, players };
       },
-      { isolationLevel: "RepeatableRead" },
+      // Read committed on purpose: the UPDATE's row lock already orders changes to this room
+      // (moves take it too), and repeatable read would fail concurrent bumps with 40001.
+      { isolationLevel: "ReadCommitted" },
     );
     if (version === 0n && "bump" in at) return; // the room is gone
     const gameId = players[0]?.gameId;

@@ -60,6 +60,7 @@ export class Realtime {
             leaseMs: config.tickLeaseMs,
             chores: [
               { everyMs: 1000, run: () => presence.sweep() },
+              { everyMs: 10_000, run: () => bus.sweep(TimedSet.nodes, Date.now()) },
               { everyMs: 60_000, run: () => pruneEvents(prisma, config.eventRetentionHours) },
             ],
           })

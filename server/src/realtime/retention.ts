@@ -1,7 +1,8 @@
 import type { PrismaClient } from "../db/client.ts";
 
-/** Most events one pruning pass deletes (the next pass goes on). */
+/** Events deleted per statement, and how long one pass may go on. */
 const BATCH = 10_000;
+const PASS_MS = 5_000;
 
 /**
  * Deletes delivered events older than `hours`, oldest first, and records the highest pruned
@@ -10,6 +11,16 @@ const BATCH = 10_000;
  */
 export async function pruneEvents(prisma: PrismaClient, hours: number): Promise<number> {
   const cutoff = new Date(Date.now() - hours * 3_600_000);
+  const started = performance.now();
+  let total = 0;
+  for (;;) {
+    const n = await pruneBatch(prisma, cutoff);
+    total += n;
+    if (n < BATCH || performance.now() - started > PASS_MS) return total;
+  }
+}
+
+async function pruneBatch(prisma: PrismaClient, cutoff: Date): Promise<number> {
   return prisma.$transaction(async (tx) => {
     const [row] = await tx.$queryRaw<{ seq: bigint | null; n: bigint }[]>`
       WITH gone AS (

@@ -14,7 +14,7 @@ registerEnumType(OccupantChangeKind, { name: "OccupantChangeKind" });
 registerEnumType(PresenceCause, {
   name: "PresenceCause",
   description:
-    "MOVED: movePlayer. CONNECTED / DISCONNECTED: a connection with the player's token (or its game's heartbeat) began or ended. EXPIRED: the node holding it stopped answering.",
+    "MOVED: movePlayer. CONNECTED: a connection with the player's token opened, or its game's heartbeat vouched for it. DISCONNECTED: the last such connection closed. EXPIRED: nothing renewed its presence in time (a node that stopped answering, or a game that stopped heartbeating it).",
 });
 
 @ObjectType({ description: "What changed in a room's occupants." })

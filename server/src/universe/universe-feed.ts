@@ -17,13 +17,14 @@ export class UniverseFeed {
     private readonly intervalMs = 1000,
   ) {}
 
-  subscribe(): AsyncIterable<Universe> {
-    return stoppable((signal) => this.#stream(signal));
+  /** `onOverflow`: the watcher fell 16 readings behind (close its connection). */
+  subscribe(onOverflow?: () => void): AsyncIterable<Universe> {
+    return stoppable((signal) => this.#stream(signal, onOverflow));
   }
 
   /** Registers inside the generator, so its `finally` always takes the watcher out again. */
-  async *#stream(signal: AbortSignal): AsyncGenerator<Universe> {
-    const queue = new BoundedQueue<Universe>(16, { signal });
+  async *#stream(signal: AbortSignal, onOverflow?: () => void): AsyncGenerator<Universe> {
+    const queue = new BoundedQueue<Universe>(16, { signal, onOverflow });
     this.#queues.add(queue);
     this.#timer ??= setInterval(() => void this.#read(), this.intervalMs);
     void this.#read(queue);

@@ -1,6 +1,6 @@
 import { Authorized, Ctx, Query, Resolver, Root, Subscription } from "type-graphql";
 import { Role } from "../auth/principal.ts";
-import type { Context } from "../graphql/context.ts";
+import { closeSlowConsumer, type Context } from "../graphql/context.ts";
 import { readUniverse } from "./read-universe.ts";
 import { Universe } from "./universe.type.ts";
 
@@ -18,7 +18,10 @@ export class UniverseSubscriptionResolver {
   @Authorized(Role.Admin)
   @Subscription(() => Universe, {
     description: "The universe, once a second (admin).",
-    subscribe: ({ context }) => (context as Context).services.universeFeed.subscribe(),
+    subscribe: ({ context }) => {
+      const ctx = context as Context;
+      return ctx.services.universeFeed.subscribe(() => closeSlowConsumer(ctx));
+    },
   })
   universe(@Root() u: Universe): Universe {
     return u;
