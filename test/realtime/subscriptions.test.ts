@@ -142,6 +142,14 @@ describe("subscriptions on one node", () => {
     expect(http.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", reason: "GRAPHQL_PARSE_FAILED" });
   });
 
+  it("answers a variable that does not fit its type with BAD_USER_INPUT, as over HTTP", async () => {
+    const c = ws(TEST_ADMIN_TOKEN);
+    await c.connected;
+    const errors = await subscribe(c, `subscription($g: ID!) { events(gameId: $g) { seq } }`, {}).errored;
+    expect(errors[0]?.extensions?.["code"]).toBe("BAD_USER_INPUT");
+    expect(errors[0]?.message).toMatch(/\$g/);
+  });
+
   it("enforces MAX_QUERY_COST on subscriptions too", async () => {
     const tight = await startTestServer({ MAX_QUERY_COST: "20", TICK_HZ: "20" });
     try {

@@ -38,11 +38,17 @@ const documentError = (e: GraphQLError, reason: string) =>
     extensions: { code: ErrorCode.BadUserInput, reason, ...e.extensions },
   });
 
-/** Errors for the client, masked like HTTP's; unexpected ones are logged with the connection id. */
+/**
+ * Errors for the client, masked like HTTP's. An error with no code and no original error was
+ * raised by graphql-js about the request itself (a variable that does not fit its type, an
+ * operationName that names nothing): BAD_USER_INPUT, as Apollo answers over HTTP. Anything
+ * else without a code is unexpected: logged with the connection id, and masked.
+ */
 function format(errors: readonly GraphQLError[], logger: Logger, connectionId: string | undefined) {
   return errors.map((e) => {
-    if (!e.extensions?.["code"])
-      logger.error({ requestId: connectionId, err: e.originalError ?? e }, "subscription error");
+    const code = e.extensions?.["code"];
+    if (!code && !e.originalError) return formatError(documentError(e, "BAD_USER_INPUT").toJSON());
+    if (!code) logger.error({ requestId: connectionId, err: e.originalError ?? e }, "subscription error");
     return formatError(e.toJSON(), e);
   });
 }

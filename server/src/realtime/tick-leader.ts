@@ -34,6 +34,7 @@ export class TickLeader {
   #stopped = false;
   #running: Promise<void> = Promise.resolve();
   readonly #choreRuns: number[] = [];
+  readonly #chores: (Promise<unknown> | undefined)[] = [];
 
   constructor(private readonly o: TickLeaderOptions) {}
 
@@ -60,6 +61,7 @@ export class TickLeader {
     this.#stopped = true;
     clearTimeout(this.#timer);
     await this.#running;
+    await Promise.allSettled(this.#chores);
     if (this.#leading) await this.o.bus.releaseLease(Lease.tick, this.o.nodeId).catch(() => undefined);
     this.#leading = false;
   }
@@ -83,11 +85,16 @@ export class TickLeader {
       this.o.metrics.tickErrors.inc();
       logger.error({ err }, "tick failed");
     }
+    // Chores run beside the tick loop (a long retention pass must not stall ticks or let the
+    // lease lapse), each at most one at a time.
     const now = performance.now();
     for (const [i, chore] of (this.o.chores ?? []).entries()) {
-      if (now - (this.#choreRuns[i] ?? -Infinity) < chore.everyMs) continue;
+      if (this.#chores[i] || now - (this.#choreRuns[i] ?? -Infinity) < chore.everyMs) continue;
       this.#choreRuns[i] = now;
-      await chore.run().catch((err: unknown) => logger.error({ err }, "tick leader: a chore failed"));
+      this.#chores[i] = chore
+        .run()
+        .catch((err: unknown) => logger.error({ err }, "tick leader: a chore failed"))
+        .finally(() => (this.#chores[i] = undefined));
     }
   }
 
