@@ -544,6 +544,15 @@ const queryRows: Row[] = [
     ok: (d) => expect(seededIn((d["events"] as { nodes: EventNode[] }).nodes)).toEqual(sorted(EVENTS_OF.C)),
   },
   {
+    op: "eventLog",
+    target: "where the log ends",
+    doc: `{ eventLog { lastSeq prunedSeq } }`,
+    vars: () => ({}),
+    expect: signedIn(),
+    // The seeded events, delivered at once, and nothing pruned.
+    ok: (d) => expect(d["eventLog"]).toEqual({ lastSeq: String(SEED_EVENTS.length), prunedSeq: "0" }),
+  },
+  {
     op: "universe",
     target: "the counts",
     doc: `{ universe { games realms rooms players events } }`,

@@ -19,12 +19,18 @@ const STRIPPED = ["DATABASE_URL", "REDIS_URL", "ADMIN_TOKEN", "JWT_SECRET", "POR
 /** Runs the server entry point (`npm start` without npm) as its own process with `env`. */
 export function spawnServer(env: Record<string, string>): ServerProcess {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !STRIPPED.includes(k)));
-  const child = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], {
-    cwd: ROOT,
-    // As in production: libraries (Apollo, graphql-ws) change behaviour under NODE_ENV=test.
-    env: { ...base, NODE_ENV: "production", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+  // As in production: libraries (Apollo, graphql-ws) change behaviour under NODE_ENV=test.
+  return spawnNode(["--import", "tsx", "server/src/main.ts"], {
+    ...base,
+    NODE_ENV: "production",
+    LOG_LEVEL: "info",
+    ...env,
   });
+}
+
+/** Runs Node with `args` in the repository's root and exactly `env`, collecting its output. */
+export function spawnNode(args: string[], env: Record<string, string>): ServerProcess {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {

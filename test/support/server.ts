@@ -26,10 +26,14 @@ export interface TestServer {
 
 /**
  * Starts the real server in this process on a free port, over a fresh database (a clone of the
- * migrated template, or PGlite in memory when no Postgres answers). `env` overrides settings.
+ * migrated template, or PGlite in memory when no Postgres answers). `env` overrides settings;
+ * `options.db` reuses a database (see `restartTestServer`).
  */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const db = await createTestDatabase();
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { db?: TestDatabase } = {},
+): Promise<TestServer> {
+  const db = options.db ?? (await createTestDatabase());
   const config = loadConfig({
     PORT: "0",
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
@@ -69,4 +73,15 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       await db.drop();
     },
   };
+}
+
+/**
+ * Stops `s`'s app (its subscribers are closed with 1001) and starts a new one on the same port
+ * and database, as a restarted node would be. Needs real Postgres: PGlite's data lives in the
+ * stopped app. The returned server's `stop()` drops the database.
+ */
+export async function restartTestServer(s: TestServer, env: Record<string, string> = {}): Promise<TestServer> {
+  if (!s.db.url) throw new Error("restartTestServer needs a real Postgres (PGlite data dies with the app)");
+  await s.app.stop();
+  return startTestServer({ ...env, PORT: new URL(s.url).port }, { db: s.db });
 }

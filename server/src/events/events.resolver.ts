@@ -2,6 +2,7 @@ import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver } from "type-grap
 import { Role } from "../auth/principal.ts";
 import type { Context } from "../graphql/context.ts";
 import { EventConnection } from "./event-connection.type.ts";
+import { EventLog } from "./event-log.type.ts";
 import { Event } from "./event.type.ts";
 import { EventsArgs } from "./events.args.ts";
 import { listEvents } from "./list-events.ts";
@@ -20,6 +21,13 @@ export class EventsResolver {
     @Args(() => EventsArgs) args: EventsArgs,
   ): Promise<EventConnection> {
     return listEvents(services.prisma, principal, args);
+  }
+
+  @Authorized()
+  @Query(() => EventLog, { description: "Where the event log ends and what retention kept: one row." })
+  async eventLog(@Ctx() { services }: Context): Promise<EventLog> {
+    const s = await services.prisma.universeState.findUniqueOrThrow({ where: { id: 1 } });
+    return { lastSeq: s.lastSeq, prunedSeq: s.prunedSeq, currentTick: s.currentTick };
   }
 
   @Authorized(Role.Admin, Role.Game)

@@ -1,0 +1,27 @@
+// @multiverse/sdk: the typed client for the Multiverse GraphQL API. See sdk/README.md.
+export {
+  createMultiverseClient,
+  type Credential,
+  type CredentialOptions,
+  type MultiverseClient,
+  type MultiverseClientOptions,
+} from "./client.ts";
+export type { Connection, ConnectionState, ConnectionStateChange } from "./connection.ts";
+export {
+  isMultiverseError,
+  MultiverseError,
+  type ErrorCode,
+  type GraphQLErrorDetail,
+  type InputProblem,
+  type MultiverseErrorCode,
+} from "./errors.ts";
+export type { MultiverseOperations } from "./generated/operations.ts";
+export type { FetchLike } from "./http.ts";
+export type {
+  MultiverseSubscription,
+  RequestOptions,
+  ResumableSubscription,
+  SubscribeOptions,
+} from "./operation-types.ts";
+export type { RetryOptions } from "./subscription.ts";
+export type * from "./types.ts";
