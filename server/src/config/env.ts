@@ -32,7 +32,8 @@ const schema = z.object({
   RATE_LIMIT_EVENTS_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(500),
   EVENT_RETENTION_HOURS: z.coerce.number().min(0.01).max(87_600).default(168),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(1000).default(50),
-  SUBSCRIPTION_BUFFER_SIZE: z.coerce.number().int().min(10).max(1_000_000).default(1000),
+  // 256 x MAX_EVENT_DATA_BYTES bounds what one stalled subscription can hold (16 MiB by default).
+  SUBSCRIPTION_BUFFER_SIZE: z.coerce.number().int().min(10).max(1_000_000).default(256),
   MAX_SOCKET_BUFFER_BYTES: z.coerce
     .number()
     .int()
