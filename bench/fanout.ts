@@ -7,13 +7,11 @@
 // cross-node delivery.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { userInfo } from "node:os";
 import { fileURLToPath } from "node:url";
 import { createClient, type Client } from "graphql-ws";
 import { Redis } from "ioredis";
-import pg from "pg";
 import WebSocket from "ws";
-import { migrate } from "../server/src/db/migrate.ts";
+import { createBenchDatabase, median, quantile } from "./support.ts";
 
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
 const EVENTS = Number(process.env["BENCH_EVENTS"] ?? 200);
@@ -26,39 +24,12 @@ const ADMIN = "bench-admin-token-0123456789";
 const JWT_SECRET = "bench-jwt-secret-0123456789-0123456789";
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
-const adminUrl =
-  process.env["BENCH_DATABASE_URL"] ??
-  `postgresql://${encodeURIComponent(userInfo().username)}@127.0.0.1:5432/postgres`;
 const redisUrl = process.env["BENCH_REDIS_URL"] ?? "redis://127.0.0.1:6379";
 const suffix = randomBytes(4).toString("hex");
-const dbName = `multiverse_bench_${suffix}`;
 const redisPrefix = `bench:${suffix}:`;
 
 /** Wall-clock time in ms with sub-ms resolution, as carried in each event. */
 const now = () => performance.timeOrigin + performance.now();
-
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-function dbUrl(): string {
-  const u = new URL(adminUrl);
-  u.pathname = `/${dbName}`;
-  return u.toString();
-}
-
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-const median = (xs: number[]) =>
-  quantile(
-    [...xs].sort((a, b) => a - b),
-    0.5,
-  );
 
 interface Stats {
   p50: number;
@@ -332,7 +303,7 @@ async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  await admin(`CREATE DATABASE "${dbName}"`);
+  const db = await createBenchDatabase();
   const nodes: Node[] = [];
   const clients: Client[] = [];
   const pub = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -345,14 +316,13 @@ async function main(): Promise<void> {
     await Promise.all([pub.connect(), sub.connect()]).catch((err: unknown) => {
       throw new Error(`Redis at ${redisUrl} is not reachable (BENCH_REDIS_URL): ${String(err)}`);
     });
-    await migrate(dbUrl());
     const env = {
       NODE_ENV: "production",
       LOG_LEVEL: "warn",
       TICK_HZ,
       PORT: "0",
       HOST: "127.0.0.1",
-      DATABASE_URL: dbUrl(),
+      DATABASE_URL: db.url,
       REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: redisPrefix,
       ADMIN_TOKEN: ADMIN,
@@ -423,7 +393,7 @@ async function main(): Promise<void> {
     await deleteKeys(pub, `${redisPrefix}*`).catch(() => undefined);
     pub.disconnect();
     sub.disconnect();
-    await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    await db.drop();
   }
 }
 

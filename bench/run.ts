@@ -2,45 +2,18 @@
 // this process, on a fresh Postgres database (BENCH_DATABASE_URL, default the local server)
 // or embedded PGlite (BENCH_DATABASE_URL=embedded). Each figure is the median of RUNS runs;
 // latencies are also given as a ratio to GET /healthz measured in the same run, the HTTP floor.
-import { randomBytes } from "node:crypto";
-import { userInfo } from "node:os";
 import { Writable } from "node:stream";
-import pg from "pg";
 import { buildApp } from "../server/src/app.ts";
 import { loadConfig } from "../server/src/config/env.ts";
-import { migrate } from "../server/src/db/migrate.ts";
 import { createLogger } from "../server/src/observability/logger.ts";
+import { benchAdminUrl, createBenchDatabase, median, quantile } from "./support.ts";
 
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
 const SEQUENTIAL = Number(process.env["BENCH_REQUESTS"] ?? 300);
 const CONCURRENCY = 16;
 const ADMIN = "bench-admin-token-0123456789";
 
-const adminUrl =
-  process.env["BENCH_DATABASE_URL"] ??
-  `postgresql://${encodeURIComponent(userInfo().username)}@127.0.0.1:5432/postgres`;
-const embedded = adminUrl === "embedded";
-const dbName = `multiverse_bench_${randomBytes(4).toString("hex")}`;
-
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  await c.query(sql);
-  await c.end();
-}
-
-function dbUrl(): string {
-  const u = new URL(adminUrl);
-  u.pathname = `/${dbName}`;
-  return u.toString();
-}
-
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-const median = (xs: number[]) =>
-  quantile(
-    [...xs].sort((a, b) => a - b),
-    0.5,
-  );
+const embedded = benchAdminUrl === "embedded";
 
 async function post(url: string, credential: string, query: string, variables: object = {}): Promise<unknown> {
   const res = await fetch(`${url}/graphql`, {
@@ -78,10 +51,7 @@ async function throughput(n: number, call: (i: number) => Promise<unknown>): Pro
 }
 
 async function main(): Promise<void> {
-  if (!embedded) {
-    await admin(`CREATE DATABASE "${dbName}"`);
-    await migrate(dbUrl());
-  }
+  const db = embedded ? undefined : await createBenchDatabase();
   const config = loadConfig({
     PORT: "0",
     ADMIN_TOKEN: ADMIN,
@@ -90,7 +60,7 @@ async function main(): Promise<void> {
     LOG_LEVEL: "warn",
     MIGRATE_ON_START: embedded ? "true" : "false",
     MAX_QUERY_COST: "100000",
-    ...(embedded ? {} : { DATABASE_URL: dbUrl() }),
+    ...(db ? { DATABASE_URL: db.url } : {}),
   });
   const silent = new Writable({ write: (_c, _e, done) => done() });
   const app = await buildApp(config, { logger: createLogger("warn", silent) });
@@ -168,7 +138,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await app.stop();
-    if (!embedded) await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    await db?.drop();
   }
 }
 
