@@ -1,7 +1,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
@@ -35,7 +37,10 @@ import { UniverseFeed } from "./universe/universe-feed.ts";
 import type { Services } from "./services.ts";
 
 /** Route labels for metrics: the paths we serve, and "other" (unbounded paths would explode the label). */
-const KNOWN_ROUTES = ["/graphql", "/healthz", "/readyz", "/metrics"];
+const KNOWN_ROUTES = ["/graphql", "/healthz", "/readyz", "/metrics", "/admin"];
+
+/** The admin console's production build (`npm run build -w admin`); served as static files, never imported. */
+const ADMIN_DIST = fileURLToPath(new URL("../../admin/dist/", import.meta.url));
 
 export interface App {
   services: Services;
@@ -141,6 +146,22 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         createContext(services, { authorization: req.headers.authorization, requestId: res.locals["requestId"] }),
     }),
   );
+  // The admin console (admin/dist), with SPA fallback to index.html for its client-side routes.
+  expressApp.use("/admin", express.static(ADMIN_DIST, { index: "index.html", fallthrough: true }));
+  expressApp.get(/^\/admin(?:\/.*)?$/, (req, res, next) => {
+    if (req.path.startsWith("/admin/assets/")) return next(); // a missing asset is a 404, not the page
+    const index = join(ADMIN_DIST, "index.html");
+    if (existsSync(index)) {
+      res.sendFile(index);
+    } else {
+      res
+        .status(503)
+        .type("text/plain")
+        .send(
+          "The admin console is not built. Run `npm run build -w admin` (npm install does it), then reload /admin.\n",
+        );
+    }
+  });
   expressApp.use(errorHandler(logger));
 
   let url = "";

@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     [
       "",
       "  Multiverse is running",
+      `  Console      ${app.url}/admin   (GraphiQL at ${app.url}/admin/graphiql)`,
       `  GraphQL      ${app.url}/graphql`,
       `  Health       ${app.url}/healthz  ${app.url}/readyz  ${app.url}/metrics`,
       `  Database     ${app.databaseMode === "embedded" ? `embedded PGlite in ${config.dataDir}/pglite` : "DATABASE_URL"}`,

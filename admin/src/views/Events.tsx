@@ -1,0 +1,161 @@
+import { useState, type FormEvent } from "react";
+import { useMutation, useSubscription } from "urql";
+import {
+  EventsDocument,
+  PublishEventDocument,
+  type EventDelivery,
+  type EventsSubscription,
+} from "@multiverse/sdk/documents";
+import { ErrorBox, Loading } from "../errors.tsx";
+
+type LiveEvent = EventsSubscription["events"];
+const KEEP = 200;
+
+export function EventsView() {
+  const [gameDraft, setGameDraft] = useState("");
+  const [gameId, setGameId] = useState("");
+  const [typeFilter, setTypeFilter] = useState("");
+  return (
+    <section aria-labelledby="events-title">
+      <h2 id="events-title">Events</h2>
+      <form
+        className="inline"
+        aria-label="Event filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setGameId(gameDraft.trim());
+        }}
+      >
+        <label htmlFor="events-game">Game id</label>
+        <input
+          id="events-game"
+          value={gameDraft}
+          onChange={(e) => setGameDraft(e.target.value)}
+          placeholder="all games"
+        />
+        <button type="submit">Apply</button>
+        <label htmlFor="events-type">Type starts with</label>
+        <input id="events-type" value={typeFilter} onChange={(e) => setTypeFilter(e.target.value)} />
+      </form>
+      <Stream key={gameId} gameId={gameId || null} typeFilter={typeFilter} />
+      <PublishForm />
+    </section>
+  );
+}
+
+function Stream({ gameId, typeFilter }: { gameId: string | null; typeFilter: string }) {
+  const [live] = useSubscription(
+    { query: EventsDocument, variables: { gameId } },
+    (previous: LiveEvent[] = [], data: EventsSubscription) => [data.events, ...previous].slice(0, KEEP),
+  );
+  const events = (live.data ?? []).filter((e) => e.type.startsWith(typeFilter));
+  return (
+    <div>
+      {live.error && <ErrorBox error={live.error} />}
+      {!live.error && !live.data && <Loading what="the live event stream (new events appear here)" />}
+      {live.data && events.length === 0 && <p className="muted">No events match yet.</p>}
+      {events.length > 0 && (
+        <table data-testid="events">
+          <thead>
+            <tr>
+              <th scope="col">Seq</th>
+              <th scope="col">Type</th>
+              <th scope="col">From</th>
+              <th scope="col">To</th>
+              <th scope="col">Tick</th>
+              <th scope="col">Data</th>
+            </tr>
+          </thead>
+          <tbody>
+            {events.map((e) => (
+              <tr key={e.id}>
+                <td>{String(e.seq ?? "")}</td>
+                <td>
+                  <code>{e.type}</code>
+                </td>
+                <td>{e.sourceGameId}</td>
+                <td>{e.broadcast ? "everyone" : (e.targetGameId ?? "")}</td>
+                <td>{e.tick ?? ""}</td>
+                <td>
+                  <code>{JSON.stringify(e.data)}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+function PublishForm() {
+  const [published, publish] = useMutation(PublishEventDocument);
+  const [type, setType] = useState("");
+  const [target, setTarget] = useState("");
+  const [data, setData] = useState("{}");
+  const [delivery, setDelivery] = useState<EventDelivery>("IMMEDIATE");
+  const [jsonError, setJsonError] = useState<string | null>(null);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data);
+      setJsonError(null);
+    } catch (error) {
+      setJsonError(error instanceof Error ? error.message : String(error));
+      return;
+    }
+    await publish({ input: { type: type.trim(), targetGameId: target.trim() || null, data: parsed, delivery } });
+  };
+
+  return (
+    <>
+      <h3>Publish an event</h3>
+      <p className="muted">Events are published as the signed-in principal (a game API key publishes as its game).</p>
+      <form onSubmit={submit} aria-label="Publish an event" className="grid">
+        <label>
+          Type
+          <input
+            name="type"
+            required
+            value={type}
+            onChange={(e) => setType(e.target.value)}
+            placeholder="trade.offer"
+          />
+        </label>
+        <label>
+          Target game id
+          <input
+            name="targetGameId"
+            value={target}
+            onChange={(e) => setTarget(e.target.value)}
+            placeholder="broadcast"
+          />
+        </label>
+        <label>
+          Delivery
+          <select value={delivery} onChange={(e) => setDelivery(e.target.value as EventDelivery)}>
+            <option value="IMMEDIATE">IMMEDIATE</option>
+            <option value="NEXT_TICK">NEXT_TICK</option>
+          </select>
+        </label>
+        <label className="wide">
+          Data (JSON)
+          <textarea name="data" rows={3} value={data} onChange={(e) => setData(e.target.value)} />
+        </label>
+        <button type="submit" disabled={published.fetching}>
+          Publish
+        </button>
+      </form>
+      {jsonError && <ErrorBox error={{ code: "BAD_JSON", message: jsonError }} />}
+      {published.error && <ErrorBox error={published.error} />}
+      {published.data && !published.error && (
+        <p role="status">
+          Published <code>{published.data.publishEvent.type}</code> (seq{" "}
+          {String(published.data.publishEvent.seq ?? "pending")}).
+        </p>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,139 @@
+import { useMemo, useState, type FormEvent } from "react";
+import { useMutation, useQuery } from "urql";
+import { GamesDocument, RegisterGameDocument } from "@multiverse/sdk/documents";
+import { ErrorBox, Loading } from "../errors.tsx";
+
+const EMPTY = {
+  id: "",
+  name: "",
+  developerName: "",
+  description: "",
+  realmName: "",
+  realmType: "",
+  adjacency: "",
+  resonance: "",
+};
+
+export function GamesView() {
+  // A stable context (a new object each render would re-run the query forever).
+  const context = useMemo(() => ({ additionalTypenames: ["Game"] }), []);
+  const [games, refetch] = useQuery({ query: GamesDocument, context });
+  const [registered, register] = useMutation(RegisterGameDocument);
+  const [form, setForm] = useState(EMPTY);
+  const [apiKey, setApiKey] = useState<{ gameId: string; key: string } | null>(null);
+  const [copied, setCopied] = useState(false);
+
+  const field = (key: keyof typeof EMPTY, label: string, required = true) => (
+    <label>
+      {label}
+      <input
+        name={key}
+        required={required}
+        value={form[key]}
+        onChange={(e) => setForm({ ...form, [key]: e.target.value })}
+      />
+    </label>
+  );
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const result = await register({
+      input: {
+        id: form.id.trim(),
+        name: form.name.trim(),
+        developerName: form.developerName.trim() || null,
+        description: form.description.trim() || null,
+        realm: {
+          name: form.realmName,
+          realmType: form.realmType,
+          adjacency: form.adjacency,
+          resonance: form.resonance,
+        },
+      },
+    });
+    if (result.data) {
+      setApiKey({ gameId: result.data.registerGame.game.id, key: result.data.registerGame.apiKey });
+      setCopied(false);
+      setForm(EMPTY);
+      refetch({ requestPolicy: "network-only" });
+    }
+  };
+
+  const list = games.data?.games;
+  return (
+    <section aria-labelledby="games-title">
+      <h2 id="games-title">Games</h2>
+      {games.error && <ErrorBox error={games.error} />}
+      {games.fetching && !list && <Loading what="games" />}
+      {list && list.length === 0 && <p className="muted">No games yet. Register one below.</p>}
+      {list && list.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Id</th>
+              <th scope="col">Name</th>
+              <th scope="col">Developer</th>
+              <th scope="col">Status</th>
+              <th scope="col">Realms</th>
+              <th scope="col">Registered</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((g) => (
+              <tr key={g.id}>
+                <td>
+                  <code>{g.id}</code>
+                </td>
+                <td>{g.name}</td>
+                <td>{g.developerName}</td>
+                <td>{g.status}</td>
+                <td>{g.realms.map((r) => r.name).join(", ")}</td>
+                <td>{new Date(String(g.registeredAt)).toLocaleString()}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      <h3>Register a game</h3>
+      {apiKey && (
+        <div className="key" role="status">
+          <p>
+            API key for <code>{apiKey.gameId}</code>. It is shown once: copy it now.
+          </p>
+          <output data-testid="api-key">{apiKey.key}</output>{" "}
+          <button
+            type="button"
+            onClick={async () => {
+              try {
+                await navigator.clipboard.writeText(apiKey.key);
+                setCopied(true);
+              } catch {
+                setCopied(false); // no clipboard (e.g. plain http off localhost): select the key by hand
+              }
+            }}
+          >
+            {copied ? "Copied" : "Copy"}
+          </button>{" "}
+          <button type="button" onClick={() => setApiKey(null)}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      <form onSubmit={submit} aria-label="Register a game" className="grid">
+        {field("id", "Game id (slug)")}
+        {field("name", "Name")}
+        {field("developerName", "Developer name")}
+        {field("description", "Description", false)}
+        {field("realmName", "First realm name")}
+        {field("realmType", "Realm type")}
+        {field("adjacency", "Adjacency (cluster)")}
+        {field("resonance", "Resonance (theme)")}
+        <button type="submit" disabled={registered.fetching}>
+          {registered.fetching ? "Registering…" : "Register game"}
+        </button>
+      </form>
+      {registered.error && <ErrorBox error={registered.error} />}
+    </section>
+  );
+}

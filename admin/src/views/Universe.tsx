@@ -1,0 +1,40 @@
+import { useQuery, useSubscription } from "urql";
+import { UniverseDocument, UniverseUpdatesDocument } from "@multiverse/sdk/documents";
+import { ErrorBox, Loading } from "../errors.tsx";
+
+const FIELDS = [
+  ["games", "Games"],
+  ["realms", "Realms"],
+  ["rooms", "Rooms"],
+  ["players", "Players"],
+  ["playersOnline", "Players online"],
+  ["events", "Events"],
+  ["pendingEvents", "Pending events"],
+  ["currentTick", "Current tick"],
+  ["lastTickDurationMs", "Last tick (ms)"],
+  ["nodes", "Nodes"],
+] as const;
+
+export function UniverseView() {
+  const [query] = useQuery({ query: UniverseDocument });
+  const [live] = useSubscription({ query: UniverseUpdatesDocument });
+  const universe = live.data?.universe ?? query.data?.universe;
+  return (
+    <section aria-labelledby="universe-title">
+      <h2 id="universe-title">Universe</h2>
+      <p className="muted">{live.data ? "Live." : "Waiting for the live feed…"}</p>
+      {(query.error ?? live.error) && <ErrorBox error={(query.error ?? live.error)!} />}
+      {!universe && !query.error && <Loading what="universe" />}
+      {universe && (
+        <dl className="counts">
+          {FIELDS.map(([key, label]) => (
+            <div key={key}>
+              <dt>{label}</dt>
+              <dd data-testid={`universe-${key}`}>{String(universe[key] ?? "—")}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+    </section>
+  );
+}
