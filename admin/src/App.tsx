@@ -10,7 +10,9 @@ import {
 } from "./client.ts";
 import { ErrorBox, Loading } from "./errors.tsx";
 import { EventsView } from "./views/Events.tsx";
+import { GameDetailView } from "./views/GameDetail.tsx";
 import { GamesView } from "./views/Games.tsx";
+import { PresenceView } from "./views/Presence.tsx";
 import { RoomView } from "./views/Room.tsx";
 import { UniverseView } from "./views/Universe.tsx";
 
@@ -20,16 +22,18 @@ const VIEWS = [
   { path: "universe", label: "Universe" },
   { path: "games", label: "Games" },
   { path: "room", label: "Room" },
+  { path: "presence", label: "Presence" },
   { path: "events", label: "Events" },
   { path: "graphiql", label: "GraphiQL" },
 ] as const;
-type ViewPath = (typeof VIEWS)[number]["path"];
+type ViewPath = (typeof VIEWS)[number]["path"] | "game";
 
 const BASE = "/admin/";
 
 function currentView(): ViewPath {
   const rest = window.location.pathname.startsWith(BASE) ? window.location.pathname.slice(BASE.length) : "";
   const first = rest.split("/")[0] ?? "";
+  if (first === "game") return "game";
   return VIEWS.find((v) => v.path === first)?.path ?? "universe";
 }
 
@@ -66,8 +70,8 @@ export function App() {
     );
   }
 
-  const go = (path: ViewPath) => {
-    window.history.pushState(null, "", `${BASE}${path}`);
+  const go = (path: ViewPath, search = "") => {
+    window.history.pushState(null, "", `${BASE}${path}${search}`);
     setView(path);
   };
 
@@ -107,7 +111,15 @@ export function App() {
         {connection ? (
           <Provider value={connection.client}>
             {view === "universe" && <UniverseView />}
-            {view === "games" && <GamesView />}
+            {view === "games" && <GamesView onOpen={(id) => go("game", `?id=${encodeURIComponent(id)}`)} />}
+            {view === "game" && (
+              <GameDetailView
+                key={window.location.search}
+                gameId={new URLSearchParams(window.location.search).get("id") ?? ""}
+                onOpenRoom={(id) => go("room", `?room=${encodeURIComponent(id)}`)}
+              />
+            )}
+            {view === "presence" && <PresenceView />}
             {view === "room" && <RoomView />}
             {view === "events" && <EventsView />}
             {view === "graphiql" && (

@@ -89,8 +89,8 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     expect(problems).toEqual([]);
   });
 
-  async function signIn(credential = TEST_ADMIN_TOKEN): Promise<void> {
-    await page.goto(`${s.url}/admin/`);
+  async function signIn(credential = TEST_ADMIN_TOKEN, server: TestServer = s): Promise<void> {
+    await page.goto(`${server.url}/admin/`);
     await page.getByLabel("Admin token or developer key").fill(credential);
     await page.getByRole("button", { name: "Sign in" }).click();
   }
@@ -216,5 +216,106 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
       .poll(() => page.locator(".graphiql-response").innerText(), { timeout: 30_000 })
       .toContain("currentTick");
     await page.screenshot({ path: `${IMAGES}admin-graphiql.png` });
+  });
+
+  it("charts tick duration and events per tick from the ticks subscription", async () => {
+    const ticking = await startTestServer({ TICK_HZ: "20" });
+    try {
+      await signIn(TEST_ADMIN_TOKEN, ticking);
+      const chart = page.getByTestId("tick-chart");
+      await chart.waitFor();
+      await expect.poll(async () => Number(await chart.getAttribute("data-points"))).toBeGreaterThanOrEqual(2);
+      // Two lines (duration, events), each with at least two points.
+      const paths = await chart.locator("path").evaluateAll((els) => els.map((e) => e.getAttribute("d") ?? ""));
+      expect(paths).toHaveLength(2);
+      for (const d of paths) expect(d.match(/[ML]/g)!.length).toBeGreaterThanOrEqual(2);
+      await page.screenshot({ path: `${IMAGES}admin-universe-ticks.png` });
+    } finally {
+      await page.context().close();
+      await ticking.stop();
+    }
+  });
+
+  it("pauses and resumes a game from the table", async () => {
+    await registerGame(s, TEST_ADMIN_TOKEN, "pause-game", { developerName: "Pause Dev" });
+    await signIn();
+    await page.getByRole("link", { name: "Games" }).click();
+    const status = page.getByTestId("status-pause-game");
+    await expect.poll(() => status.textContent()).toBe("ACTIVE");
+    await page.getByRole("button", { name: "Pause pause-game" }).click();
+    await expect.poll(() => status.textContent()).toBe("PAUSED");
+    const game = must(
+      await s.gql<{ game: { status: string } }>(`{ game(id: "pause-game") { status } }`, {}, TEST_ADMIN_TOKEN),
+    );
+    expect(game.game.status).toBe("PAUSED");
+    await page.getByRole("button", { name: "Resume pause-game" }).click();
+    await expect.poll(() => status.textContent()).toBe("ACTIVE");
+    await page.getByRole("button", { name: "Rotate key of pause-game" }).click();
+    expect(await page.getByTestId("api-key").textContent()).toMatch(/\S{16,}/);
+    await page.getByRole("button", { name: "Unregister pause-game" }).click();
+    await page.getByRole("group", { name: "Confirm unregistering pause-game" }).waitFor();
+    await page.screenshot({ path: `${IMAGES}admin-games-actions.png` });
+    await page.getByRole("button", { name: "Cancel" }).click();
+  });
+
+  it("shows a game's realms, rooms, players and events", async () => {
+    const g = await registerGame(s, TEST_ADMIN_TOKEN, "detail-game", { developerName: "Detail Dev" });
+    const plaza = await createRoom(s, g.apiKey, g.realmId, "Plaza");
+    await upsertPlayer(s, g.apiKey, "carol");
+    must(await s.gql(`mutation { publishEvent(input: { type: "detail.hello", data: {} }) { seq } }`, {}, g.apiKey));
+    await signIn();
+    await page.getByRole("link", { name: "Games" }).click();
+    await page.getByRole("link", { name: "detail-game" }).click();
+    await page.getByTestId("realm").first().waitFor();
+    await page.getByRole("link", { name: "Room Plaza" }).waitFor();
+    await page.getByRole("cell", { name: "carol" }).waitFor();
+    await page.getByText("detail.hello").waitFor();
+    await page.screenshot({ path: `${IMAGES}admin-game-detail.png` });
+    await page.getByRole("link", { name: "Room Plaza" }).click();
+    await expect.poll(() => page.getByLabel("Room id").inputValue()).toBe(plaza);
+  });
+
+  it("shows a player coming online in the Presence view without a reload", async () => {
+    const g = await registerGame(s, TEST_ADMIN_TOKEN, "presence-game", { developerName: "Presence Dev" });
+    await signIn();
+    await expect.poll(() => page.getByTestId("connection-status").textContent()).toBe("connected");
+    await page.getByRole("link", { name: "Presence" }).click();
+    await page.getByLabel("Game").selectOption("presence-game");
+    await page.getByText("Nobody is online in this game.").waitFor();
+    const url = page.url();
+    // The server cannot tell us when the presence subscription is registered: bring a new player
+    // online (heartbeat through the API) until one shows up live.
+    let seen = false;
+    for (let i = 0; i < 10 && !seen; i++) {
+      const id = await upsertPlayer(s, g.apiKey, `dave-${i}`);
+      must(await s.gql(`mutation($ids: [ID!]!) { heartbeat(playerIds: $ids) { id } }`, { ids: [id] }, g.apiKey));
+      seen = await page
+        .getByTestId("presence-online")
+        .getByText(id, { exact: false })
+        .waitFor({ timeout: 3_000 })
+        .then(
+          () => true,
+          () => false,
+        );
+    }
+    expect(seen).toBe(true);
+    expect(page.url()).toBe(url);
+    await page.screenshot({ path: `${IMAGES}admin-presence.png` });
+  });
+
+  it("replays the event log from a seq and pauses the live list", async () => {
+    const g = await registerGame(s, TEST_ADMIN_TOKEN, "replay-game", { developerName: "Replay Dev" });
+    must(await s.gql(`mutation { publishEvent(input: { type: "replay.before", data: {} }) { seq } }`, {}, g.apiKey));
+    await signIn();
+    await page.getByRole("link", { name: "Events" }).click();
+    await page.getByLabel("Replay from seq").fill("0");
+    await page.getByRole("button", { name: "Replay" }).click();
+    const events = page.getByTestId("events");
+    await events.getByText("replay.before").waitFor(); // published before the view opened
+    await page.getByRole("button", { name: "Pause list" }).click();
+    await page.getByText("The list is paused").waitFor();
+    must(await s.gql(`mutation { publishEvent(input: { type: "replay.after", data: {} }) { seq } }`, {}, g.apiKey));
+    await page.getByRole("button", { name: "Resume list" }).click();
+    await events.getByText("replay.after").waitFor();
   });
 });

@@ -15,6 +15,9 @@ export function EventsView() {
   const [gameDraft, setGameDraft] = useState("");
   const [gameId, setGameId] = useState("");
   const [typeFilter, setTypeFilter] = useState("");
+  const [sinceDraft, setSinceDraft] = useState("");
+  const [since, setSince] = useState("");
+  const [paused, setPaused] = useState(false);
   return (
     <section aria-labelledby="events-title">
       <h2 id="events-title">Events</h2>
@@ -37,18 +40,62 @@ export function EventsView() {
         <label htmlFor="events-type">Type starts with</label>
         <input id="events-type" value={typeFilter} onChange={(e) => setTypeFilter(e.target.value)} />
       </form>
-      <Stream key={gameId} gameId={gameId || null} typeFilter={typeFilter} />
+      <form
+        className="inline"
+        aria-label="Replay"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setSince(sinceDraft.trim());
+        }}
+      >
+        <label htmlFor="events-since">Replay from seq</label>
+        <input
+          id="events-since"
+          inputMode="numeric"
+          pattern="[0-9]*"
+          value={sinceDraft}
+          onChange={(e) => setSinceDraft(e.target.value)}
+          placeholder="live only"
+        />
+        <button type="submit">Replay</button>
+        <button type="button" aria-pressed={paused} onClick={() => setPaused(!paused)}>
+          {paused ? "Resume list" : "Pause list"}
+        </button>
+      </form>
+      {paused && <p className="muted">The list is paused: new events are still received and appear on resume.</p>}
+      <Stream
+        key={`${gameId}|${since}`}
+        gameId={gameId || null}
+        since={since || null}
+        typeFilter={typeFilter}
+        paused={paused}
+      />
       <PublishForm />
     </section>
   );
 }
 
-function Stream({ gameId, typeFilter }: { gameId: string | null; typeFilter: string }) {
+function Stream({
+  gameId,
+  since,
+  typeFilter,
+  paused,
+}: {
+  gameId: string | null;
+  since: string | null;
+  typeFilter: string;
+  paused: boolean;
+}) {
   const [live] = useSubscription(
-    { query: EventsDocument, variables: { gameId } },
+    { query: EventsDocument, variables: { gameId, since } },
     (previous: LiveEvent[] = [], data: EventsSubscription) => [data.events, ...previous].slice(0, KEEP),
   );
-  const events = (live.data ?? []).filter((e) => e.type.startsWith(typeFilter));
+  // While paused, keep showing the list as it was when paused.
+  const [frozen, setFrozen] = useState<LiveEvent[] | null>(null);
+  if (paused && frozen === null) setFrozen(live.data ?? []);
+  if (!paused && frozen !== null) setFrozen(null);
+  const shown = paused && frozen !== null ? frozen : live.data;
+  const events = (shown ?? []).filter((e) => e.type.startsWith(typeFilter));
   return (
     <div>
       {live.error && <ErrorBox error={live.error} />}

@@ -1,6 +1,12 @@
 import { useMemo, useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "urql";
-import { GamesDocument, RegisterGameDocument } from "@multiverse/sdk/documents";
+import {
+  GamesDocument,
+  RegisterGameDocument,
+  RotateGameKeyDocument,
+  SetGameStatusDocument,
+  UnregisterGameDocument,
+} from "@multiverse/sdk/documents";
 import { ErrorBox, Loading } from "../errors.tsx";
 
 const EMPTY = {
@@ -14,7 +20,7 @@ const EMPTY = {
   resonance: "",
 };
 
-export function GamesView() {
+export function GamesView({ onOpen }: { onOpen?: (gameId: string) => void } = {}) {
   // A stable context (a new object each render would re-run the query forever).
   const context = useMemo(() => ({ additionalTypenames: ["Game"] }), []);
   const [games, refetch] = useQuery({ query: GamesDocument, context });
@@ -22,6 +28,13 @@ export function GamesView() {
   const [form, setForm] = useState(EMPTY);
   const [apiKey, setApiKey] = useState<{ gameId: string; key: string } | null>(null);
   const [copied, setCopied] = useState(false);
+  const [statusResult, setStatus] = useMutation(SetGameStatusDocument);
+  const [rotated, rotate] = useMutation(RotateGameKeyDocument);
+  const [unregistered, unregister] = useMutation(UnregisterGameDocument);
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const actionError = statusResult.error ?? rotated.error ?? unregistered.error;
+  const busy = statusResult.fetching || rotated.fetching || unregistered.fetching;
+  const after = () => refetch({ requestPolicy: "network-only" });
 
   const field = (key: keyof typeof EMPTY, label: string, required = true) => (
     <label>
@@ -76,30 +89,102 @@ export function GamesView() {
               <th scope="col">Status</th>
               <th scope="col">Realms</th>
               <th scope="col">Registered</th>
+              <th scope="col">Actions</th>
             </tr>
           </thead>
           <tbody>
             {list.map((g) => (
               <tr key={g.id}>
                 <td>
-                  <code>{g.id}</code>
+                  {onOpen ? (
+                    <a
+                      href={`/admin/game?id=${encodeURIComponent(g.id)}`}
+                      onClick={(e) => {
+                        e.preventDefault();
+                        onOpen(g.id);
+                      }}
+                    >
+                      <code>{g.id}</code>
+                    </a>
+                  ) : (
+                    <code>{g.id}</code>
+                  )}
                 </td>
                 <td>{g.name}</td>
                 <td>{g.developerName}</td>
-                <td>{g.status}</td>
+                <td data-testid={`status-${g.id}`}>{g.status}</td>
                 <td>{g.realms.map((r) => r.name).join(", ")}</td>
                 <td>{new Date(String(g.registeredAt)).toLocaleString()}</td>
+                <td className="actions">
+                  {g.status !== "UNREGISTERED" && (
+                    <>
+                      <button
+                        type="button"
+                        disabled={busy}
+                        aria-label={`${g.status === "PAUSED" ? "Resume" : "Pause"} ${g.id}`}
+                        onClick={async () => {
+                          await setStatus({ id: g.id, status: g.status === "PAUSED" ? "ACTIVE" : "PAUSED" });
+                          after();
+                        }}
+                      >
+                        {g.status === "PAUSED" ? "Resume" : "Pause"}
+                      </button>{" "}
+                      <button
+                        type="button"
+                        disabled={busy}
+                        aria-label={`Rotate key of ${g.id}`}
+                        onClick={async () => {
+                          const r = await rotate({ id: g.id });
+                          if (r.data) {
+                            setApiKey({ gameId: g.id, key: r.data.rotateGameKey.apiKey });
+                            setCopied(false);
+                          }
+                        }}
+                      >
+                        Rotate key
+                      </button>{" "}
+                      {confirming === g.id ? (
+                        <span role="group" aria-label={`Confirm unregistering ${g.id}`}>
+                          Unregister <code>{g.id}</code>?{" "}
+                          <button
+                            type="button"
+                            disabled={busy}
+                            onClick={async () => {
+                              await unregister({ id: g.id });
+                              setConfirming(null);
+                              after();
+                            }}
+                          >
+                            Yes, unregister
+                          </button>{" "}
+                          <button type="button" onClick={() => setConfirming(null)}>
+                            Cancel
+                          </button>
+                        </span>
+                      ) : (
+                        <button
+                          type="button"
+                          disabled={busy}
+                          aria-label={`Unregister ${g.id}`}
+                          onClick={() => setConfirming(g.id)}
+                        >
+                          Unregister
+                        </button>
+                      )}
+                    </>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
 
-      <h3>Register a game</h3>
+      {actionError && <ErrorBox error={actionError} />}
       {apiKey && (
         <div className="key" role="status">
           <p>
-            API key for <code>{apiKey.gameId}</code>. It is shown once: copy it now.
+            New API key for <code>{apiKey.gameId}</code>. It is shown once: copy it now.
           </p>
           <output data-testid="api-key">{apiKey.key}</output>{" "}
           <button
@@ -120,6 +205,7 @@ export function GamesView() {
           </button>
         </div>
       )}
+      <h3>Register a game</h3>
       <form onSubmit={submit} aria-label="Register a game" className="grid">
         {field("id", "Game id (slug)")}
         {field("name", "Name")}

@@ -1,6 +1,15 @@
 import { useQuery, useSubscription } from "urql";
 import { UniverseDocument, UniverseUpdatesDocument } from "@multiverse/sdk/documents";
 import { ErrorBox, Loading } from "../errors.tsx";
+import { TickChart } from "./TickChart.tsx";
+
+/** A figure for a card: fractions rounded to two places, lists joined, nothing as a dash. */
+function show(value: unknown): string {
+  if (value === null || value === undefined) return "—";
+  if (typeof value === "number" && !Number.isInteger(value)) return value.toFixed(2);
+  if (Array.isArray(value)) return value.join(", ");
+  return String(value);
+}
 
 const FIELDS = [
   ["games", "Games"],
@@ -30,11 +39,12 @@ export function UniverseView() {
           {FIELDS.map(([key, label]) => (
             <div key={key}>
               <dt>{label}</dt>
-              <dd data-testid={`universe-${key}`}>{String(universe[key] ?? "—")}</dd>
+              <dd data-testid={`universe-${key}`}>{show(universe[key])}</dd>
             </div>
           ))}
         </dl>
       )}
+      <TickChart />
     </section>
   );
 }

@@ -499,6 +499,40 @@ export type LatestEventSeqQueryVariables = Exact<{ [key: string]: never }>;
 
 export type LatestEventSeqQuery = { eventLog: { lastSeq: string } };
 
+export type AdminGameDetailQueryVariables = Exact<{
+  id: string;
+}>;
+
+export type AdminGameDetailQuery = {
+  game: {
+    id: string;
+    name: string;
+    developerName: string;
+    description: string;
+    status: GameStatus;
+    tickEvery: number;
+    registeredAt: string;
+    lastHeartbeatAt: string | null;
+    realms: Array<{
+      id: string;
+      gameId: string;
+      name: string;
+      realmType: string;
+      adjacency: string;
+      resonance: string;
+      createdAt: string;
+      rooms: Array<{
+        id: string;
+        realmId: string;
+        name: string;
+        description: string;
+        version: string;
+        createdAt: string;
+      }>;
+    }>;
+  };
+};
+
 export type PlayersQueryVariables = Exact<{
   gameId?: string | null | undefined;
   online?: boolean | null | undefined;
@@ -2027,6 +2061,122 @@ export const LatestEventSeqDocument = {
     },
   ],
 } as unknown as DocumentNode<LatestEventSeqQuery, LatestEventSeqQueryVariables>;
+export const AdminGameDetailDocument = {
+  kind: "Document",
+  definitions: [
+    {
+      kind: "OperationDefinition",
+      operation: "query",
+      name: { kind: "Name", value: "AdminGameDetail" },
+      variableDefinitions: [
+        {
+          kind: "VariableDefinition",
+          variable: { kind: "Variable", name: { kind: "Name", value: "id" } },
+          type: { kind: "NonNullType", type: { kind: "NamedType", name: { kind: "Name", value: "ID" } } },
+        },
+      ],
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "game" },
+            arguments: [
+              {
+                kind: "Argument",
+                name: { kind: "Name", value: "id" },
+                value: { kind: "Variable", name: { kind: "Name", value: "id" } },
+              },
+            ],
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [
+                { kind: "FragmentSpread", name: { kind: "Name", value: "Game" } },
+                {
+                  kind: "Field",
+                  name: { kind: "Name", value: "realms" },
+                  selectionSet: {
+                    kind: "SelectionSet",
+                    selections: [
+                      { kind: "FragmentSpread", name: { kind: "Name", value: "Realm" } },
+                      {
+                        kind: "Field",
+                        name: { kind: "Name", value: "rooms" },
+                        selectionSet: {
+                          kind: "SelectionSet",
+                          selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "Room" } }],
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "Realm" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "Realm" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "id" } },
+          { kind: "Field", name: { kind: "Name", value: "gameId" } },
+          { kind: "Field", name: { kind: "Name", value: "name" } },
+          { kind: "Field", name: { kind: "Name", value: "realmType" } },
+          { kind: "Field", name: { kind: "Name", value: "adjacency" } },
+          { kind: "Field", name: { kind: "Name", value: "resonance" } },
+          { kind: "Field", name: { kind: "Name", value: "createdAt" } },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "Game" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "Game" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "id" } },
+          { kind: "Field", name: { kind: "Name", value: "name" } },
+          { kind: "Field", name: { kind: "Name", value: "developerName" } },
+          { kind: "Field", name: { kind: "Name", value: "description" } },
+          { kind: "Field", name: { kind: "Name", value: "status" } },
+          { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
+          { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "realms" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "Realm" } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "Room" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "Room" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "id" } },
+          { kind: "Field", name: { kind: "Name", value: "realmId" } },
+          { kind: "Field", name: { kind: "Name", value: "name" } },
+          { kind: "Field", name: { kind: "Name", value: "description" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
+          { kind: "Field", name: { kind: "Name", value: "createdAt" } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<AdminGameDetailQuery, AdminGameDetailQueryVariables>;
 export const PlayersDocument = {
   kind: "Document",
   definitions: [

@@ -457,6 +457,14 @@ export const operations = {
 
 /** Operations the client sends for itself (sdk/operations/internal.graphql). */
 export const internalOperations = {
+  adminGameDetail: {
+    kind: "query",
+    operationName: "AdminGameDetail",
+    field: "game",
+    inputOnly: false,
+    query:
+      "query AdminGameDetail($id:ID!){game(id:$id){...Game realms{...Realm rooms{...Room}}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}fragment Room on Room{id realmId name description version createdAt}",
+  },
   latestEventSeq: {
     kind: "query",
     operationName: "LatestEventSeq",
@@ -468,5 +476,6 @@ export const internalOperations = {
 
 /** The variables and results of the internal operations. */
 export interface InternalOperations {
+  adminGameDetail: { variables: G.AdminGameDetailQueryVariables; result: G.AdminGameDetailQuery["game"] };
   latestEventSeq: { variables: G.LatestEventSeqQueryVariables; result: G.LatestEventSeqQuery["eventLog"] };
 }
