@@ -139,6 +139,7 @@ function PublishForm() {
   const [published, publish] = useMutation(PublishEventDocument);
   const [type, setType] = useState("");
   const [target, setTarget] = useState("");
+  const [realm, setRealm] = useState({ realmType: "", adjacency: "", resonance: "" });
   const [data, setData] = useState("{}");
   const [delivery, setDelivery] = useState<EventDelivery>("IMMEDIATE");
   const [jsonError, setJsonError] = useState<string | null>(null);
@@ -153,7 +154,12 @@ function PublishForm() {
       setJsonError(error instanceof Error ? error.message : String(error));
       return;
     }
-    await publish({ input: { type: type.trim(), targetGameId: target.trim() || null, data: parsed, delivery } });
+    // Only the address parts that were filled in: an empty selector means no realm routing.
+    const parts = Object.entries(realm).filter(([, v]) => v.trim() !== "");
+    const targetRealm = parts.length > 0 ? Object.fromEntries(parts.map(([k, v]) => [k, v.trim()])) : null;
+    await publish({
+      input: { type: type.trim(), targetGameId: target.trim() || null, targetRealm, data: parsed, delivery },
+    });
   };
 
   return (
@@ -180,6 +186,17 @@ function PublishForm() {
             placeholder="broadcast"
           />
         </label>
+        {(["realmType", "adjacency", "resonance"] as const).map((part) => (
+          <label key={part}>
+            Realm {part}
+            <input
+              name={part}
+              value={realm[part]}
+              onChange={(e) => setRealm({ ...realm, [part]: e.target.value })}
+              placeholder="any"
+            />
+          </label>
+        ))}
         <label>
           Delivery
           <select value={delivery} onChange={(e) => setDelivery(e.target.value as EventDelivery)}>

@@ -89,6 +89,7 @@ export function GamesView({ onOpen }: { onOpen?: (gameId: string) => void } = {}
               <th scope="col">Status</th>
               <th scope="col">Realms</th>
               <th scope="col">Registered</th>
+              <th scope="col">Last heartbeat</th>
               <th scope="col">Actions</th>
             </tr>
           </thead>
@@ -115,6 +116,7 @@ export function GamesView({ onOpen }: { onOpen?: (gameId: string) => void } = {}
                 <td data-testid={`status-${g.id}`}>{g.status}</td>
                 <td>{g.realms.map((r) => r.name).join(", ")}</td>
                 <td>{new Date(String(g.registeredAt)).toLocaleString()}</td>
+                <td>{g.lastHeartbeatAt ? new Date(String(g.lastHeartbeatAt)).toLocaleString() : "never"}</td>
                 <td className="actions">
                   {g.status !== "UNREGISTERED" && (
                     <>
