@@ -11,7 +11,7 @@ import {
   upsertPlayer,
 } from "../support/fixtures.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
-import { connectWs, subscribe, type TestWsClient } from "../support/ws.ts";
+import { connectWs, subscribe, wsClients } from "../support/ws.ts";
 import { waitUntil } from "../support/wait.ts";
 
 const ROOM = `subscription($r: ID!) { roomOccupants(roomId: $r) { version occupants { id online } change { kind playerId cause } } }`;
@@ -35,13 +35,8 @@ describe("presence and room occupants", () => {
   let hall: string;
   let alice: string;
   let bob: string;
-  const open: TestWsClient[] = [];
-  const ws = async (credential: string) => {
-    const c = connectWs(s.url, credential);
-    open.push(c);
-    await c.connected;
-    return c;
-  };
+  const pool = wsClients(() => s.url);
+  const ws = pool.connect;
 
   beforeAll(async () => {
     // A 1 s presence lease and a fast tick, so expiry is quick to see.
@@ -57,7 +52,7 @@ describe("presence and room occupants", () => {
     must(await movePlayer(s, key, bob, lobby));
   });
   afterAll(async () => {
-    await Promise.all(open.map((c) => c.dispose()));
+    await pool.disposeAll();
     await s?.stop();
   });
 
@@ -141,18 +136,13 @@ describe("presence and room occupants", () => {
 // on a busy machine would add expiries to the count.
 describe("many players at once", () => {
   let s: TestServer;
-  const open: TestWsClient[] = [];
-  const ws = async (credential: string) => {
-    const c = connectWs(s.url, credential);
-    open.push(c);
-    await c.connected;
-    return c;
-  };
+  const pool = wsClients(() => s.url);
+  const ws = pool.connect;
   beforeAll(async () => {
     s = await startTestServer({ TICK_HZ: "20" });
   });
   afterAll(async () => {
-    await Promise.all(open.map((c) => c.dispose()));
+    await pool.disposeAll();
     await s?.stop();
   });
 

@@ -2,22 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pruneEvents } from "../../server/src/realtime/retention.ts";
 import { must } from "../support/fixtures.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
-import { connectWs, subscribe, type TestWsClient } from "../support/ws.ts";
+import { subscribe, wsClients } from "../support/ws.ts";
 
 describe("universe and event retention", () => {
   let s: TestServer;
-  const open: TestWsClient[] = [];
-  const ws = async (credential: string) => {
-    const c = connectWs(s.url, credential);
-    open.push(c);
-    await c.connected;
-    return c;
-  };
+  const pool = wsClients(() => s.url);
+  const ws = pool.connect;
   beforeAll(async () => {
     s = await startTestServer({ TICK_HZ: "20" });
   });
   afterAll(async () => {
-    await Promise.all(open.map((c) => c.dispose()));
+    await pool.disposeAll();
     await s?.stop();
   });
 

@@ -93,3 +93,20 @@ export function subscribe<T = Record<string, unknown>>(
     stop,
   };
 }
+
+/** The clients a suite opens, disposed of together in its afterAll. */
+export function wsClients(baseUrl: () => string) {
+  const open: TestWsClient[] = [];
+  return {
+    /** Connects with `credential` and waits for the server's acknowledgement. */
+    async connect(credential: string): Promise<TestWsClient> {
+      const c = connectWs(baseUrl(), credential);
+      open.push(c);
+      await c.connected;
+      return c;
+    },
+    disposeAll: async () => {
+      await Promise.all(open.map((c) => c.dispose()));
+    },
+  };
+}
