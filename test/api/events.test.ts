@@ -38,7 +38,7 @@ interface Ev {
 interface Page {
   edges: { cursor: string; node: Ev }[];
   nodes: Ev[];
-  pageInfo: { endCursor: string | null; hasNextPage: boolean };
+  pageInfo: { startCursor: string | null; endCursor: string | null; hasNextPage: boolean; hasPreviousPage: boolean };
 }
 
 const EVENT_FIELDS = `fragment E on Event {
@@ -48,11 +48,11 @@ const EVENT_FIELDS = `fragment E on Event {
 
 const PUBLISH = `mutation($input: PublishEventInput!) { publishEvent(input: $input) { ...E } } ${EVENT_FIELDS}`;
 
-const EVENTS = `query($after: Int64, $first: Int, $gameId: ID, $type: String) {
-  events(after: $after, first: $first, gameId: $gameId, type: $type) {
+const EVENTS = `query($after: Int64, $first: Int, $before: Int64, $last: Int, $gameId: ID, $type: String) {
+  events(after: $after, first: $first, before: $before, last: $last, gameId: $gameId, type: $type) {
     edges { cursor node { ...E } }
     nodes { ...E }
-    pageInfo { endCursor hasNextPage }
+    pageInfo { startCursor endCursor hasNextPage hasPreviousPage }
   }
 } ${EVENT_FIELDS}`;
 
@@ -93,7 +93,14 @@ async function published(credential: string, input: PublishInput): Promise<Ev> {
 
 async function eventsPage(
   credential: string,
-  args: { after?: string | null; first?: number; gameId?: string; type?: string } = {},
+  args: {
+    after?: string | null;
+    first?: number;
+    before?: string | null;
+    last?: number;
+    gameId?: string;
+    type?: string;
+  } = {},
 ): Promise<GqlResult<{ events: Page }>> {
   return call<{ events: Page }>(EVENTS, args, credential);
 }
@@ -444,9 +451,64 @@ describe("order and paging", () => {
     const everything = await allEvents(ADMIN);
     const page = must(await eventsPage(ADMIN, { first: everything.length })).events;
     expect(page.nodes).toHaveLength(everything.length);
-    expect(page.pageInfo).toEqual({ hasNextPage: false, endCursor: everything.at(-1)!.seq });
+    expect(page.pageInfo).toEqual({
+      hasNextPage: false,
+      hasPreviousPage: false,
+      startCursor: everything[0]!.seq,
+      endCursor: everything.at(-1)!.seq,
+    });
     const short = must(await eventsPage(ADMIN, { first: everything.length - 1 })).events;
-    expect(short.pageInfo).toEqual({ hasNextPage: true, endCursor: everything.at(-2)!.seq });
+    expect(short.pageInfo).toEqual({
+      hasNextPage: true,
+      hasPreviousPage: false,
+      startCursor: everything[0]!.seq,
+      endCursor: everything.at(-2)!.seq,
+    });
+  });
+
+  it("last/before reads back from the newest event, each page oldest first, exactly once", async () => {
+    const everything = await allEvents(ADMIN);
+    // No cursor: the newest ones.
+    const newest = must(await eventsPage(ADMIN, { last: 5 })).events;
+    expect(ids(newest.nodes)).toEqual(ids(everything.slice(-5)));
+    expect(newest.pageInfo).toEqual({
+      hasNextPage: false,
+      hasPreviousPage: true,
+      startCursor: everything.at(-5)!.seq,
+      endCursor: everything.at(-1)!.seq,
+    });
+    // Walking back with startCursor as before gives every event once.
+    const pages: Ev[][] = [];
+    let before: string | null = null;
+    for (;;) {
+      const page: Page = must(await eventsPage(ADMIN, { before, last: 7 })).events;
+      expect(page.edges.map((e) => e.cursor)).toEqual(page.nodes.map((n) => n.seq));
+      expect(page.pageInfo.startCursor).toBe(page.edges[0]?.cursor ?? before);
+      pages.unshift(page.nodes);
+      if (!page.pageInfo.hasPreviousPage) break;
+      expect(page.nodes).toHaveLength(7);
+      before = page.pageInfo.startCursor;
+    }
+    expect(ids(pages.flat())).toEqual(ids(everything));
+    // Before the first event: nothing, and nothing earlier.
+    const start = must(await eventsPage(ADMIN, { before: everything[0]!.seq, last: 3 })).events;
+    expect(start.nodes).toEqual([]);
+    expect(start.pageInfo).toMatchObject({ hasPreviousPage: false, startCursor: everything[0]!.seq });
+    // after and before together bound a window; last takes its newest end.
+    const [a, b] = [everything[2]!.seq, everything[9]!.seq];
+    const window = must(await eventsPage(ADMIN, { after: a, before: b, last: 4 })).events;
+    expect(ids(window.nodes)).toEqual(ids(everything.slice(5, 9)));
+    expect(window.pageInfo.hasPreviousPage).toBe(true);
+    const whole = must(await eventsPage(ADMIN, { after: a, before: b, first: 100 })).events;
+    expect(ids(whole.nodes)).toEqual(ids(everything.slice(3, 9)));
+  });
+
+  it("last/before keeps a game's view its own", async () => {
+    const mine = await allEvents(key["beta"]!);
+    const newest = must(await eventsPage(key["beta"]!, { last: 2 })).events;
+    expect(ids(newest.nodes)).toEqual(ids(mine.slice(-2)));
+    const viaAdmin = must(await eventsPage(ADMIN, { gameId: "beta", last: 2 })).events;
+    expect(ids(viaAdmin.nodes)).toEqual(ids(mine.slice(-2)));
   });
 
   it("paging a game's own view walks exactly its events, in order", async () => {
@@ -467,10 +529,16 @@ describe("order and paging", () => {
   it("refuses page sizes outside 1–500 and a cursor that is not a 64-bit integer", async () => {
     for (const first of [0, -1, 501]) {
       expect(codeOf(await eventsPage(ADMIN, { first })), String(first)).toBe("BAD_USER_INPUT");
+      expect(codeOf(await eventsPage(ADMIN, { last: first })), `last ${first}`).toBe("BAD_USER_INPUT");
     }
     for (const after of ["abc", "1.5", "99999999999999999999"]) {
       expect(codeOf(await eventsPage(ADMIN, { after })), after).toBe("BAD_USER_INPUT");
+      expect(codeOf(await eventsPage(ADMIN, { before: after })), `before ${after}`).toBe("BAD_USER_INPUT");
     }
+    const both = await eventsPage(ADMIN, { first: 5, last: 5 });
+    expect(codeOf(both)).toBe("BAD_USER_INPUT");
+    expect(both.errors?.[0]?.message).toMatch(/first .* or last .*, not both/);
+    expect(both.errors?.[0]?.extensions?.["field"]).toBe("last");
   });
 });
 

@@ -97,9 +97,9 @@ function nestedInline(depth: number): string {
   return `{ ${body} }`;
 }
 
-/** `n` aliases of `events(first: <first>) { nodes { id } }`: each costs 1 + 2 × first. */
-const eventsAliases = (n: number, first: number): string =>
-  `{ ${Array.from({ length: n }, (_, i) => `e${i}: events(first: ${first}) { nodes { id } }`).join(" ")} }`;
+/** `n` aliases of `events(first: <size>) { nodes { id } }` (or `last`): each costs 1 + 2 × size. */
+const eventsAliases = (n: number, size: number, by: "first" | "last" = "first"): string =>
+  `{ ${Array.from({ length: n }, (_, i) => `e${i}: events(${by}: ${size}) { nodes { id } }`).join(" ")} }`;
 
 let s: TestServer;
 /** The same server with tight limits. */
@@ -205,6 +205,12 @@ describe("query cost", () => {
     const r = await op(s, eventsAliases(26, 500));
     expectRefused(r, "QUERY_TOO_COMPLEX");
     expect(firstError(r)?.message).toMatch(/costs 26026, over the limit of 25000/);
+  });
+
+  it("a page read back (last) costs as much as one read forward", async () => {
+    expectRefused(await op(s, eventsAliases(26, 500, "last")), "QUERY_TOO_COMPLEX");
+    const r = await op(s, eventsAliases(24, 500, "last"));
+    expect(r.json?.errors, r.text).toBeUndefined();
   });
 
   it("under the limit runs", async () => {

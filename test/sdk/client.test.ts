@@ -143,8 +143,18 @@ describe("SDK: queries and mutations", () => {
     expect(pending).toMatchObject({ status: "PENDING", seq: null });
     const page = await mv.eventsPage({ first: 10 });
     expect(page.nodes.map((e) => e.id)).toEqual([first.id]);
-    expect(page.pageInfo).toEqual({ endCursor: first.seq, hasNextPage: false });
+    expect(page.pageInfo).toEqual({
+      startCursor: first.seq,
+      endCursor: first.seq,
+      hasNextPage: false,
+      hasPreviousPage: false,
+    });
     expect((await mv.eventsPage({ after: first.seq })).nodes).toEqual([]);
+    // Read back from the newest.
+    const newest = await mv.eventsPage({ last: 1 });
+    expect(newest.nodes.map((e) => e.id)).toEqual([first.id]);
+    expect(newest.pageInfo.hasPreviousPage).toBe(false);
+    expect((await mv.eventsPage({ before: first.seq, last: 5 })).nodes).toEqual([]);
 
     // The directory and the universe.
     expect((await mv.games()).map((g) => g.id)).toContain("space-chess");

@@ -130,6 +130,8 @@ export type PublishEventMutation = {
 export type EventsPageQueryVariables = Exact<{
   after?: string | null | undefined;
   first?: number | null | undefined;
+  before?: string | null | undefined;
+  last?: number | null | undefined;
   gameId?: string | null | undefined;
   type?: string | null | undefined;
 }>;
@@ -153,7 +155,7 @@ export type EventsPageQuery = {
       deliveredAt: string | null;
       targetRealm: { realmType: string | null; adjacency: string | null; resonance: string | null } | null;
     }>;
-    pageInfo: { endCursor: string | null; hasNextPage: boolean };
+    pageInfo: { startCursor: string | null; endCursor: string | null; hasNextPage: boolean; hasPreviousPage: boolean };
   };
 };
 
@@ -1200,6 +1202,16 @@ export const EventsPageDocument = {
         },
         {
           kind: "VariableDefinition",
+          variable: { kind: "Variable", name: { kind: "Name", value: "before" } },
+          type: { kind: "NamedType", name: { kind: "Name", value: "Int64" } },
+        },
+        {
+          kind: "VariableDefinition",
+          variable: { kind: "Variable", name: { kind: "Name", value: "last" } },
+          type: { kind: "NamedType", name: { kind: "Name", value: "Int" } },
+        },
+        {
+          kind: "VariableDefinition",
           variable: { kind: "Variable", name: { kind: "Name", value: "gameId" } },
           type: { kind: "NamedType", name: { kind: "Name", value: "ID" } },
         },
@@ -1225,6 +1237,16 @@ export const EventsPageDocument = {
                 kind: "Argument",
                 name: { kind: "Name", value: "first" },
                 value: { kind: "Variable", name: { kind: "Name", value: "first" } },
+              },
+              {
+                kind: "Argument",
+                name: { kind: "Name", value: "before" },
+                value: { kind: "Variable", name: { kind: "Name", value: "before" } },
+              },
+              {
+                kind: "Argument",
+                name: { kind: "Name", value: "last" },
+                value: { kind: "Variable", name: { kind: "Name", value: "last" } },
               },
               {
                 kind: "Argument",
@@ -1254,8 +1276,10 @@ export const EventsPageDocument = {
                   selectionSet: {
                     kind: "SelectionSet",
                     selections: [
+                      { kind: "Field", name: { kind: "Name", value: "startCursor" } },
                       { kind: "Field", name: { kind: "Name", value: "endCursor" } },
                       { kind: "Field", name: { kind: "Name", value: "hasNextPage" } },
+                      { kind: "Field", name: { kind: "Name", value: "hasPreviousPage" } },
                     ],
                   },
                 },

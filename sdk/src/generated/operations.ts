@@ -55,7 +55,7 @@ export interface MultiverseOperations {
   ): ResumableSubscription<G.EventsSubscription["events"]>;
 
   /**
-   * Delivered events you may see, oldest first, after the `seq` in `after`.
+   * Delivered events you may see, oldest first: the first `first` after `after`, or the last `last` before `before`.
    *
    * Sends `query EventsPage` (sdk/operations/events.graphql).
    */
@@ -291,7 +291,7 @@ export const operations = {
     field: "events",
     inputOnly: false,
     query:
-      "query EventsPage($after:Int64$first:Int$gameId:ID$type:String){events(after:$after first:$first gameId:$gameId type:$type){nodes{...Event}pageInfo{endCursor hasNextPage}}}fragment Event on Event{seq id type data status delivery broadcast sourceGameId targetGameId targetRealm{realmType adjacency resonance}recipientGameIds idempotencyKey tick createdAt deliveredAt}",
+      "query EventsPage($after:Int64$first:Int$before:Int64$last:Int$gameId:ID$type:String){events(after:$after first:$first before:$before last:$last gameId:$gameId type:$type){nodes{...Event}pageInfo{startCursor endCursor hasNextPage hasPreviousPage}}}fragment Event on Event{seq id type data status delivery broadcast sourceGameId targetGameId targetRealm{realmType adjacency resonance}recipientGameIds idempotencyKey tick createdAt deliveredAt}",
   },
   game: {
     kind: "query",

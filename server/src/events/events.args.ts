@@ -3,16 +3,37 @@ import { ArgsType, Field, ID, Int } from "type-graphql";
 import { Int64Scalar } from "../graphql/scalars/int64.ts";
 import { EVENT_TYPE } from "../graphql/validators.ts";
 
+/** The page size when neither `first` nor `last` is given. */
+export const DEFAULT_EVENTS_PAGE = 50;
+
 @ArgsType()
 export class EventsArgs {
   @Field(() => Int64Scalar, { nullable: true, description: "Only events with a greater `seq`." })
   after?: bigint | null;
 
-  @Field(() => Int, { defaultValue: 50, description: "At most this many (1–500)." })
+  @Field(() => Int, {
+    nullable: true,
+    description: "The first this many (1–500) after `after`. Default 50 when `last` is not given either.",
+  })
+  @IsOptional()
   @IsInt()
   @Min(1, { message: "first must be at least 1" })
   @Max(500, { message: "first must be at most 500" })
-  first!: number;
+  first?: number | null;
+
+  @Field(() => Int64Scalar, { nullable: true, description: "Only events with a smaller `seq`." })
+  before?: bigint | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "The last this many (1–500) before `before`: the newest events. The page is still oldest first. Not with `first`.",
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1, { message: "last must be at least 1" })
+  @Max(500, { message: "last must be at most 500" })
+  last?: number | null;
 
   @Field(() => ID, {
     nullable: true,

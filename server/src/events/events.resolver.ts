@@ -4,7 +4,7 @@ import type { Context } from "../graphql/context.ts";
 import { EventConnection } from "./event-connection.type.ts";
 import { EventLog } from "./event-log.type.ts";
 import { Event } from "./event.type.ts";
-import { EventsArgs } from "./events.args.ts";
+import { DEFAULT_EVENTS_PAGE, EventsArgs } from "./events.args.ts";
 import { listEvents } from "./list-events.ts";
 import { PublishEventInput } from "./publish-event.input.ts";
 import { publishEvent } from "./publish-event.ts";
@@ -13,8 +13,10 @@ import { publishEvent } from "./publish-event.ts";
 export class EventsResolver {
   @Authorized()
   @Query(() => EventConnection, {
-    description: "Delivered events you may see, oldest first, after the `seq` in `after`.",
-    complexity: ({ args, childComplexity }) => 1 + childComplexity * Number(args["first"] ?? 50),
+    description:
+      "Delivered events you may see, oldest first: the first `first` after `after`, or the last `last` before `before`.",
+    complexity: ({ args, childComplexity }) =>
+      1 + childComplexity * Number(args["last"] ?? args["first"] ?? DEFAULT_EVENTS_PAGE),
   })
   async events(
     @Ctx() { principal, services }: Context,

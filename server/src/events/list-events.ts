@@ -1,9 +1,10 @@
 import { requireGame } from "../auth/access.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { PrismaClient } from "../db/client.ts";
+import { badInput } from "../errors/errors.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import type { EventConnection } from "./event-connection.type.ts";
-import type { EventsArgs } from "./events.args.ts";
+import { DEFAULT_EVENTS_PAGE, type EventsArgs } from "./events.args.ts";
 
 /** The games whose events `p` reads: every game ("all") or a list. */
 export async function readableGames(prisma: PrismaClient, p: Principal, gameId: string | null | undefined) {
@@ -31,24 +32,44 @@ export function involving(gameIds: string[]): Prisma.EventWhereInput {
   return { OR: [{ sourceGameId: { in: gameIds } }, { recipientGameIds: { hasSome: gameIds } }, { broadcast: true }] };
 }
 
-/** Delivered events visible to `p`, in `seq` order after `args.after`. */
+/**
+ * Delivered events visible to `p` between `args.after` and `args.before`, oldest first: the first
+ * `first` of them, or the last `last` (read newest first, then turned around).
+ */
 export async function listEvents(prisma: PrismaClient, p: Principal, args: EventsArgs): Promise<EventConnection> {
+  if (isSet(args.first) && isSet(args.last)) {
+    throw badInput("Pass first (read forward) or last (read back), not both", "last");
+  }
+  const backward = isSet(args.last);
+  const size = args.last ?? args.first ?? DEFAULT_EVENTS_PAGE;
   const games = await readableGames(prisma, p, args.gameId);
+  const seq: { gt?: bigint; lt?: bigint } = {};
+  if (isSet(args.after)) seq.gt = args.after;
+  if (isSet(args.before)) seq.lt = args.before;
   const rows = await prisma.event.findMany({
     where: {
       status: "DELIVERED",
-      ...(args.after !== undefined && args.after !== null ? { seq: { gt: args.after } } : {}),
+      ...(Object.keys(seq).length > 0 ? { seq } : {}),
       ...(args.type ? { type: args.type } : {}),
       ...(games === "all" ? {} : involving(games)),
     },
-    orderBy: { seq: "asc" },
-    take: args.first + 1,
+    orderBy: { seq: backward ? "desc" : "asc" },
+    take: size + 1,
   });
-  const nodes = rows.slice(0, args.first);
+  const more = rows.length > size;
+  const page = rows.slice(0, size);
+  const nodes = backward ? page.reverse() : page;
   const edges = nodes.map((node) => ({ cursor: node.seq ?? 0n, node }));
   return {
     edges,
     nodes,
-    pageInfo: { endCursor: edges.at(-1)?.cursor ?? args.after ?? null, hasNextPage: rows.length > args.first },
+    pageInfo: {
+      startCursor: edges[0]?.cursor ?? args.before ?? null,
+      endCursor: edges.at(-1)?.cursor ?? args.after ?? null,
+      hasNextPage: !backward && more,
+      hasPreviousPage: backward && more,
+    },
   };
 }
+
+const isSet = <T>(v: T | null | undefined): v is T => v !== undefined && v !== null;
