@@ -75,6 +75,8 @@ export function App() {
     setView(path);
   };
 
+  const gameId = new URLSearchParams(window.location.search).get("id") ?? "";
+
   return (
     <div className="layout">
       <header>
@@ -115,8 +117,9 @@ export function App() {
             {view === "game" && (
               <GameDetailView
                 key={window.location.search}
-                gameId={new URLSearchParams(window.location.search).get("id") ?? ""}
+                gameId={gameId}
                 onOpenRoom={(id) => go("room", `?room=${encodeURIComponent(id)}`)}
+                onOpenEvents={() => go("events", `?game=${encodeURIComponent(gameId)}`)}
               />
             )}
             {view === "presence" && <PresenceView />}

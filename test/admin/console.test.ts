@@ -47,6 +47,8 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
   let problems: string[];
   /** Console errors the current test expects (e.g. the 401 of a refused credential). */
   let expectedConsole: RegExp[];
+  /** Responses with an error status in the current test, printed when it fails. */
+  let failedResponses: string[];
 
   beforeAll(async () => {
     if (!existsSync(`${ROOT}admin/dist/index.html`)) {
@@ -81,10 +83,19 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     };
     page.on("request", (req) => checkHost(req.url()));
     page.on("websocket", (ws) => checkHost(ws.url()));
+    failedResponses = [];
+    page.on("response", (r) => {
+      if (r.status() >= 400) {
+        const body = r.request().postData()?.slice(0, 300) ?? "";
+        failedResponses.push(`${r.status()} ${r.request().method()} ${r.url()} ${body}`);
+      }
+    });
   });
   afterEach(async (ctx) => {
-    if (ctx.task.result?.state === "fail")
+    if (ctx.task.result?.state === "fail" || problems.length > 0) {
       console.error(`page at failure (${page.url()}):`, await page.locator("main").innerText());
+      if (failedResponses.length > 0) console.error("responses with an error status:", failedResponses);
+    }
     await page?.context().close();
     expect(problems).toEqual([]);
   });
@@ -174,7 +185,8 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     const g = await registerGame(s, TEST_ADMIN_TOKEN, "events-game", { developerName: "Events Dev" });
     await signIn();
     await page.getByRole("link", { name: "Events" }).click();
-    await page.getByText("Loading the live event stream").waitFor();
+    // The stream goes live right after the newest event it read: nothing published from here on is missed.
+    await page.getByTestId("events-live").waitFor();
     // Published by the game through the API: the console's live stream shows it.
     must(
       await s.gql(`mutation { publishEvent(input: { type: "trade.offer", data: { gold: 5 } }) { seq } }`, {}, g.apiKey),
@@ -187,10 +199,7 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     await registerGame(s, TEST_ADMIN_TOKEN, "form-target", { developerName: "Form Dev" });
     await signIn();
     await page.getByRole("link", { name: "Events" }).click();
-    await page
-      .getByText("Loading the live event stream")
-      .waitFor({ state: "detached" })
-      .catch(() => undefined);
+    await page.getByTestId("events-live").waitFor();
     const form = page.getByRole("form", { name: "Publish an event" });
     await form.getByLabel("Type", { exact: true }).fill("form.hello");
     await form.getByLabel("Realm realmType").fill("forest");
@@ -198,6 +207,9 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     await form.getByRole("button", { name: "Publish" }).click();
     await page.getByRole("status").getByText("form.hello").waitFor();
     await page.getByTestId("events").getByText("form.hello").waitFor();
+    // The row says how it was routed: the games the realm selector reached.
+    const row = page.getByTestId("events").getByRole("row").filter({ hasText: "form.hello" });
+    expect(await row.innerText()).toMatch(/form-target.*\(realm realmType=forest\)/);
     // Stored as routed by the selector: form-target has a forest realm (the fixture's realm).
     const stored = must(
       await s.gql<{ events: { nodes: { type: string; recipientGameIds: string[]; data: unknown }[] } }>(
@@ -215,31 +227,57 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     await page.getByText("BAD_JSON").waitFor();
   });
 
-  it("opens the bundled GraphiQL", { timeout: 90_000 }, async () => {
-    await signIn();
-    const isGraphQL = (r: { url(): string; request(): { postData(): string | null } }, text: string) =>
-      r.url().endsWith("/graphql") && (r.request().postData() ?? "").includes(text);
-    const introspected = page.waitForResponse((r) => isGraphQL(r, "__schema"), { timeout: 60_000 });
+  /** Request or WebSocket frame that carries `text` to the API. */
+  const toGraphQL = (r: { url(): string; postData(): string | null }, text: string) =>
+    r.url().endsWith("/graphql") && (r.postData() ?? "").includes(text);
+
+  /** Opens GraphiQL and waits until it has the schema and its editors are on the page. */
+  async function openGraphiQL(): Promise<void> {
+    const introspected = page.waitForResponse((r) => toGraphQL(r.request(), "__schema"), { timeout: 60_000 });
     await page.getByRole("link", { name: "GraphiQL" }).click();
     await introspected;
     await page.locator(".graphiql-container").waitFor({ timeout: 60_000 });
-    // Under load the editors may still be settling when the first click lands: click until the
-    // query is sent (never again after that: a second click would stop the running query).
-    const answered = page.waitForResponse((r) => isGraphQL(r, "universe"), { timeout: 60_000 });
-    answered.catch(() => undefined); // awaited below
+  }
+
+  /**
+   * Clicks GraphiQL's run button until `sent` sees the operation leave. Under load the editors
+   * may still be settling when the first click lands; never clicks again once it was sent (a
+   * second click would stop the running operation).
+   */
+  async function runInGraphiQL(sent: (timeoutMs: number) => Promise<unknown>): Promise<void> {
     await vi.waitFor(
       async () => {
-        const sent = page.waitForRequest(
-          (r) => r.url().endsWith("/graphql") && (r.postData() ?? "").includes("universe"),
-          {
-            timeout: 5_000,
-          },
-        );
+        const leaving = sent(5_000);
         await page.getByRole("button", { name: /execute query/i }).click();
-        await sent;
+        await leaving;
       },
       { timeout: 60_000, interval: 100 },
     );
+  }
+
+  /**
+   * Replaces the text in GraphiQL's operation editor, as a user pasting it would, and waits
+   * until GraphiQL has taken it in (its tab is named after the operation): run before that, it
+   * would send the new text with the old operation name.
+   */
+  async function setGraphiQLOperation(text: string, operationName: string): Promise<void> {
+    const editor = page.locator(".graphiql-query-editor .monaco-editor").first();
+    await editor.click();
+    await page.keyboard.press("ControlOrMeta+A");
+    await page.keyboard.press("Delete");
+    await page.keyboard.insertText(text);
+    // Monaco draws spaces as no-break spaces.
+    const shown = async () => (await editor.locator(".view-lines").innerText()).replaceAll("\u00a0", " ");
+    await expect.poll(shown).toContain(text);
+    await page.locator('[aria-controls="graphiql-session"]', { hasText: operationName }).waitFor();
+  }
+
+  it("runs a query in the bundled GraphiQL with the signed-in credential", { timeout: 90_000 }, async () => {
+    await signIn();
+    await openGraphiQL();
+    const answered = page.waitForResponse((r) => toGraphQL(r.request(), "universe"), { timeout: 60_000 });
+    answered.catch(() => undefined); // awaited below
+    await runInGraphiQL((timeout) => page.waitForRequest((r) => toGraphQL(r, "universe"), { timeout }));
     const response = await answered;
     // Sent with the signed-in credential, answered with data.
     expect(response.request().headers()["authorization"]).toBe(`Bearer ${TEST_ADMIN_TOKEN}`);
@@ -248,6 +286,104 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
       .poll(() => page.locator(".graphiql-response").innerText(), { timeout: 30_000 })
       .toContain("currentTick");
     await page.screenshot({ path: `${IMAGES}admin-graphiql.png` });
+  });
+
+  it("runs a subscription in GraphiQL over graphql-ws with the credential", { timeout: 90_000 }, async () => {
+    const g = await registerGame(s, TEST_ADMIN_TOKEN, "graphiql-sub", { developerName: "GraphiQL Dev" });
+    const publish = (type: string) =>
+      s.gql(
+        `mutation($type: String!) { publishEvent(input: { type: $type, data: { via: "api" } }) { seq } }`,
+        { type },
+        g.apiKey,
+      );
+    // Published before the subscription starts: it arrives by replay (`since`), so the test
+    // knows the subscription is live once it shows, without guessing when it was registered.
+    const { eventLog } = must(
+      await s.gql<{ eventLog: { lastSeq: string } }>(`{ eventLog { lastSeq } }`, {}, TEST_ADMIN_TOKEN),
+    );
+    must(await publish("graphiql.replayed"));
+    // What each WebSocket of the page sent (the console's own socket and GraphiQL's).
+    const sentBySocket = new Map<object, string[]>();
+    page.on("websocket", (ws) => {
+      const frames: string[] = [];
+      sentBySocket.set(ws, frames);
+      ws.on("framesent", (f) => frames.push(String(f.payload)));
+    });
+    await signIn();
+    await openGraphiQL();
+    await setGraphiQLOperation(
+      `subscription GraphiQLEvents { events(gameId: "graphiql-sub", since: "${eventLog.lastSeq}") { seq type } }`,
+      "GraphiQLEvents",
+    );
+    const sentFrames = () =>
+      [...sentBySocket.values()].find((frames) => frames.some((f) => f.includes("GraphiQLEvents")));
+    await runInGraphiQL((timeout) => vi.waitUntil(() => sentFrames(), { timeout, interval: 50 }));
+    const response = page.locator(".graphiql-response");
+    await expect.poll(() => response.innerText(), { timeout: 30_000 }).toContain("graphiql.replayed");
+    must(await publish("graphiql.live"));
+    await expect.poll(() => response.innerText(), { timeout: 30_000 }).toContain("graphiql.live");
+    // GraphiQL's own socket signed in with the console's credential.
+    const init = sentFrames()!.find((f) => f.includes("connection_init"));
+    expect(JSON.parse(init!)).toEqual({
+      type: "connection_init",
+      payload: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    });
+    await page.getByRole("button", { name: /prettify/i }).click();
+    await page.screenshot({ path: `${IMAGES}admin-graphiql-subscription.png` });
+  });
+
+  it("fits laptop and tablet widths: no sideways scrolling, every view reachable", async () => {
+    const g = await registerGame(s, TEST_ADMIN_TOKEN, "wide-game-with-a-long-identifier", {
+      developerName: "Width Dev",
+    });
+    const room = await createRoom(s, g.apiKey, g.realmId, "Observation deck");
+    const player = await upsertPlayer(s, g.apiKey, "player-with-a-rather-long-external-id");
+    must(await s.gql(`mutation($ids: [ID!]!) { heartbeat(playerIds: $ids) { id } }`, { ids: [player] }, g.apiKey));
+    must(await movePlayer(s, g.apiKey, player, room));
+    must(
+      await s.gql(
+        `mutation { publishEvent(input: { type: "width.check", data: { note: "a payload long enough to need wrapping on a tablet screen, as real ones are" } }) { seq } }`,
+        {},
+        g.apiKey,
+      ),
+    );
+    const views: [string, () => Promise<void>][] = [
+      ["universe", () => page.getByTestId("universe-games").waitFor()],
+      ["games", () => page.getByRole("link", { name: "wide-game-with-a-long-identifier" }).waitFor()],
+      [`game?id=${g.id}`, () => page.getByRole("link", { name: "Room Observation deck" }).waitFor()],
+      [`room?room=${room}`, () => page.getByTestId("occupants").waitFor()],
+      ["presence", () => page.getByLabel("Game").waitFor()],
+      ["events", () => page.getByTestId("events").getByText("width.check").waitFor()],
+      ["graphiql", () => page.locator(".graphiql-container").waitFor({ timeout: 60_000 })],
+    ];
+    await signIn(); // kept in this tab's session storage across the page loads below
+    for (const [name, width, height] of [
+      ["laptop", 1366, 768],
+      ["tablet", 768, 1024],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      for (const [path, ready] of views) {
+        await page.goto(`${s.url}/admin/${path}`);
+        await ready();
+        // Nothing wider than the window: the page never scrolls sideways.
+        const overflow = await page.evaluate<number>(`document.documentElement.scrollWidth - window.innerWidth`);
+        expect(overflow, `${name} ${path}: page wider than the window by ${overflow}px`).toBeLessThanOrEqual(0);
+        // Tables fit too (their scroll box is only a safety net).
+        const tables = await page.evaluate<number[]>(
+          `[...document.querySelectorAll(".table-scroll")].map((el) => el.scrollWidth - el.clientWidth)`,
+        );
+        for (const t of tables)
+          expect(t, `${name} ${path}: a table is wider than its box by ${t}px`).toBeLessThanOrEqual(0);
+        // Every view's link is on screen.
+        for (const link of await page.getByRole("navigation", { name: "Views" }).getByRole("link").all()) {
+          const box = await link.boundingBox();
+          expect(box && box.x >= 0 && box.x + box.width <= width, `${name} ${path}: nav link off screen`).toBe(true);
+        }
+        if (name === "tablet" && (path === "games" || path === "events")) {
+          await page.screenshot({ path: `${IMAGES}admin-tablet-${path}.png`, fullPage: true });
+        }
+      }
+    }
   });
 
   it("charts tick duration and events per tick from the ticks subscription", async () => {
@@ -290,21 +426,82 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     await page.getByRole("button", { name: "Cancel" }).click();
   });
 
-  it("shows a game's realms, rooms, players and events", async () => {
+  it("shows a game's realms, rooms, players and newest events", async () => {
     const g = await registerGame(s, TEST_ADMIN_TOKEN, "detail-game", { developerName: "Detail Dev" });
     const plaza = await createRoom(s, g.apiKey, g.realmId, "Plaza");
     await upsertPlayer(s, g.apiKey, "carol");
-    must(await s.gql(`mutation { publishEvent(input: { type: "detail.hello", data: {} }) { seq } }`, {}, g.apiKey));
+    for (let i = 1; i <= 25; i++) {
+      must(
+        await s.gql(
+          `mutation($t: String!) { publishEvent(input: { type: $t, data: {} }) { seq } }`,
+          { t: `detail.n${i}` },
+          g.apiKey,
+        ),
+      );
+    }
     await signIn();
     await page.getByRole("link", { name: "Games" }).click();
     await page.getByRole("link", { name: "detail-game" }).click();
     await page.getByTestId("realm").first().waitFor();
     await page.getByRole("link", { name: "Room Plaza" }).waitFor();
     await page.getByRole("cell", { name: "carol" }).waitFor();
-    await page.getByText("detail.hello").waitFor();
+    // The newest 20, newest first: n25 … n6.
+    const recent = page.getByTestId("recent-events").locator("tbody tr td:nth-child(2)");
+    await expect.poll(() => recent.allInnerTexts()).toEqual(Array.from({ length: 20 }, (_, i) => `detail.n${25 - i}`));
     await page.screenshot({ path: `${IMAGES}admin-game-detail.png` });
+    // From here to the game's live events, filtered to it.
+    await page.getByRole("link", { name: "Watch this game's events live" }).click();
+    await expect.poll(() => page.getByLabel("Game id", { exact: true }).inputValue()).toBe("detail-game");
+    const types = page.getByTestId("events").locator("tbody tr td:nth-child(2)");
+    await expect.poll(() => types.count()).toBe(20); // the newest 20 first (other games' broadcasts too)
+    await page.getByRole("button", { name: "Load 50 older events" }).click();
+    await page.getByText("The start of the log").waitFor();
+    // The game's view also holds other games' broadcasts: keep only its own by type.
+    await page.getByLabel("Type starts with").fill("detail.");
+    expect(await types.allInnerTexts()).toEqual(Array.from({ length: 25 }, (_, i) => `detail.n${25 - i}`));
+    await page.goBack();
     await page.getByRole("link", { name: "Room Plaza" }).click();
     await expect.poll(() => page.getByLabel("Room id").inputValue()).toBe(plaza);
+  });
+
+  it("signs in and registers a game with the keyboard alone", async () => {
+    /** Presses Tab until the focused element is `name` (its label, aria-label or text). */
+    const tabTo = async (name: string) => {
+      for (let i = 0; i < 40; i++) {
+        await page.keyboard.press("Tab");
+        // Its label, aria-label or text, as a screen reader would name it.
+        const focused = await page.evaluate<string>(`(() => {
+          const el = document.activeElement;
+          const label = el?.labels?.[0]?.textContent ?? "";
+          return (el?.getAttribute("aria-label") ?? (label || el?.textContent) ?? "").trim();
+        })()`);
+        if (focused.startsWith(name)) return;
+      }
+      throw new Error(`Tab never reached ${name}`);
+    };
+    await page.goto(`${s.url}/admin/`);
+    await tabTo("Admin token or developer key");
+    await page.keyboard.type(TEST_ADMIN_TOKEN);
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.getByTestId("connection-status").textContent()).toBe("connected");
+    await tabTo("Games");
+    await page.keyboard.press("Enter");
+    const fields: [string, string][] = [
+      ["Game id (slug)", "keyboard-game"],
+      ["Name", "Keyboard Game"],
+      ["Developer name", "Keys Dev"],
+      ["First realm name", "Keys"],
+      ["Realm type", "plains"],
+      ["Adjacency (cluster)", "north"],
+      ["Resonance (theme)", "calm"],
+    ];
+    for (const [label, value] of fields) {
+      await tabTo(label);
+      await page.keyboard.type(value);
+    }
+    await page.keyboard.press("Enter"); // submits the form from its last field
+    await page.getByTestId("api-key").waitFor();
+    await page.getByRole("link", { name: "keyboard-game" }).waitFor();
   });
 
   it("shows a player coming online in the Presence view without a reload", async () => {

@@ -1,19 +1,28 @@
 import { useState, type FormEvent } from "react";
-import { useMutation, useSubscription } from "urql";
+import { useClient, useMutation, useQuery, useSubscription, type CombinedError } from "urql";
 import {
   EventsDocument,
+  EventsPageDocument,
+  LatestEventSeqDocument,
   PublishEventDocument,
   type EventDelivery,
   type EventsSubscription,
 } from "@multiverse/sdk/documents";
 import { ErrorBox, Loading } from "../errors.tsx";
+import { EventTable } from "./EventTable.tsx";
 
 type LiveEvent = EventsSubscription["events"];
+/** Events kept in the list (newest first); older ones drop off the end. */
 const KEEP = 200;
+/** Events shown when the view opens, before live ones arrive. */
+const RECENT = 20;
+/** Events read per "Load older events". */
+const OLDER_PAGE = 50;
 
 export function EventsView() {
-  const [gameDraft, setGameDraft] = useState("");
-  const [gameId, setGameId] = useState("");
+  // ?game= opens the view filtered to one game (the game detail view links here).
+  const [gameDraft, setGameDraft] = useState(() => new URLSearchParams(window.location.search).get("game") ?? "");
+  const [gameId, setGameId] = useState(gameDraft);
   const [typeFilter, setTypeFilter] = useState("");
   const [sinceDraft, setSinceDraft] = useState("");
   const [since, setSince] = useState("");
@@ -27,6 +36,10 @@ export function EventsView() {
         onSubmit={(e) => {
           e.preventDefault();
           setGameId(gameDraft.trim());
+          const url = new URL(window.location.href);
+          if (gameDraft.trim()) url.searchParams.set("game", gameDraft.trim());
+          else url.searchParams.delete("game");
+          window.history.replaceState(null, "", url);
         }}
       >
         <label htmlFor="events-game">Game id</label>
@@ -55,7 +68,7 @@ export function EventsView() {
           pattern="[0-9]*"
           value={sinceDraft}
           onChange={(e) => setSinceDraft(e.target.value)}
-          placeholder="live only"
+          placeholder="newest 20, then live"
         />
         <button type="submit">Replay</button>
         <button type="button" aria-pressed={paused} onClick={() => setPaused(!paused)}>
@@ -63,76 +76,120 @@ export function EventsView() {
         </button>
       </form>
       {paused && <p className="muted">The list is paused: new events are still received and appear on resume.</p>}
-      <Stream
-        key={`${gameId}|${since}`}
-        gameId={gameId || null}
-        since={since || null}
-        typeFilter={typeFilter}
-        paused={paused}
-      />
+      {since ? (
+        <Stream
+          key={`${gameId}|${since}`}
+          gameId={gameId || null}
+          since={since}
+          typeFilter={typeFilter}
+          paused={paused}
+        />
+      ) : (
+        <Latest key={gameId} gameId={gameId || null} typeFilter={typeFilter} paused={paused} />
+      )}
       <PublishForm />
     </section>
+  );
+}
+
+interface StreamProps {
+  gameId: string | null;
+  typeFilter: string;
+  paused: boolean;
+}
+
+/**
+ * The newest events, then live ones without a gap: where the log ends is read first, then the
+ * newest page; the stream replays from the later of the two (commit order is seq order, so
+ * nothing published in between is missed or shown twice).
+ */
+function Latest(props: StreamProps) {
+  const [end] = useQuery({ query: LatestEventSeqDocument, requestPolicy: "network-only" });
+  const [page] = useQuery({
+    query: EventsPageDocument,
+    variables: { gameId: props.gameId, last: RECENT },
+    requestPolicy: "network-only",
+    pause: !end.data,
+  });
+  const error = end.error ?? page.error;
+  if (error) return <ErrorBox error={error} />;
+  if (!end.data || !page.data) return <Loading what="the latest events" />;
+  const lastSeq = BigInt(end.data.eventLog.lastSeq);
+  const pageEnd = BigInt(page.data.events.pageInfo.endCursor ?? "0");
+  const since = String(lastSeq > pageEnd ? lastSeq : pageEnd);
+  return (
+    <Stream
+      {...props}
+      since={since}
+      initial={[...page.data.events.nodes].reverse()}
+      olderExist={page.data.events.pageInfo.hasPreviousPage}
+    />
   );
 }
 
 function Stream({
   gameId,
   since,
+  initial = [],
+  olderExist = true,
   typeFilter,
   paused,
-}: {
-  gameId: string | null;
-  since: string | null;
-  typeFilter: string;
-  paused: boolean;
-}) {
+}: StreamProps & { since: string; initial?: LiveEvent[]; olderExist?: boolean }) {
+  const client = useClient();
   const [live] = useSubscription(
     { query: EventsDocument, variables: { gameId, since } },
-    (previous: LiveEvent[] = [], data: EventsSubscription) => [data.events, ...previous].slice(0, KEEP),
+    (previous: LiveEvent[] = initial, data: EventsSubscription) => [data.events, ...previous].slice(0, KEEP),
   );
   // While paused, keep showing the list as it was when paused.
   const [frozen, setFrozen] = useState<LiveEvent[] | null>(null);
-  if (paused && frozen === null) setFrozen(live.data ?? []);
+  if (paused && frozen === null) setFrozen(live.data ?? initial);
   if (!paused && frozen !== null) setFrozen(null);
-  const shown = paused && frozen !== null ? frozen : live.data;
-  const events = (shown ?? []).filter((e) => e.type.startsWith(typeFilter));
+  const shown = paused && frozen !== null ? frozen : (live.data ?? initial);
+  // Older pages read back from the log, below the live list. Once the live list is full its tail
+  // drops off, so older pages would leave a gap: they are let go then (and read again on request).
+  const [older, setOlder] = useState<Older>({ events: [], more: olderExist, loading: false, error: null });
+  const olderShown = shown.length >= KEEP ? [] : older.events;
+  const listed = [...shown, ...olderShown];
+  const oldest = listed.at(-1)?.seq;
+  const loadOlder = async () => {
+    if (!oldest) return;
+    setOlder({ events: olderShown, more: true, loading: true, error: null });
+    const r = await client
+      .query(EventsPageDocument, { gameId, before: oldest, last: OLDER_PAGE }, { requestPolicy: "network-only" })
+      .toPromise();
+    setOlder({
+      events: r.data ? [...olderShown, ...[...r.data.events.nodes].reverse()] : olderShown,
+      more: r.data ? r.data.events.pageInfo.hasPreviousPage : true,
+      loading: false,
+      error: r.error ?? null,
+    });
+  };
+  const events = listed.filter((e) => e.type.startsWith(typeFilter));
   return (
     <div>
       {live.error && <ErrorBox error={live.error} />}
-      {!live.error && !live.data && <Loading what="the live event stream (new events appear here)" />}
-      {live.data && events.length === 0 && <p className="muted">No events match yet.</p>}
-      {events.length > 0 && (
-        <table data-testid="events">
-          <thead>
-            <tr>
-              <th scope="col">Seq</th>
-              <th scope="col">Type</th>
-              <th scope="col">From</th>
-              <th scope="col">To</th>
-              <th scope="col">Tick</th>
-              <th scope="col">Data</th>
-            </tr>
-          </thead>
-          <tbody>
-            {events.map((e) => (
-              <tr key={e.id}>
-                <td>{String(e.seq ?? "")}</td>
-                <td>
-                  <code>{e.type}</code>
-                </td>
-                <td>{e.sourceGameId}</td>
-                <td>{e.broadcast ? "everyone" : (e.targetGameId ?? "")}</td>
-                <td>{e.tick ?? ""}</td>
-                <td>
-                  <code>{JSON.stringify(e.data)}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      <p className="muted" data-testid="events-live">
+        Live after seq {since}: new events appear at the top.
+      </p>
+      {events.length === 0 && <p className="muted">No events match yet.</p>}
+      {events.length > 0 && <EventTable events={events} testId="events" />}
+      {older.error && <ErrorBox error={older.error} />}
+      {oldest && older.more && (
+        <button type="button" onClick={loadOlder} disabled={older.loading}>
+          {older.loading ? "Loading older events…" : `Load ${OLDER_PAGE} older events`}
+        </button>
       )}
+      {oldest && !older.more && <p className="muted">The start of the log (or of what retention kept).</p>}
     </div>
   );
+}
+
+interface Older {
+  events: LiveEvent[];
+  /** Whether the log may hold events before the oldest listed. */
+  more: boolean;
+  loading: boolean;
+  error: CombinedError | null;
 }
 
 function PublishForm() {

@@ -2,13 +2,26 @@ import { useMemo } from "react";
 import { useQuery } from "urql";
 import { AdminGameDetailDocument, EventsPageDocument, PlayersDocument } from "@multiverse/sdk/documents";
 import { ErrorBox, Loading } from "../errors.tsx";
+import { EventTable } from "./EventTable.tsx";
+import { Table } from "../Table.tsx";
+
+/** How many of the game's newest events the view lists. */
+const RECENT = 20;
 
 /** One game: its realms (with their address fields and rooms), players and recent events. */
-export function GameDetailView({ gameId, onOpenRoom }: { gameId: string; onOpenRoom: (roomId: string) => void }) {
+export function GameDetailView({
+  gameId,
+  onOpenRoom,
+  onOpenEvents,
+}: {
+  gameId: string;
+  onOpenRoom: (roomId: string) => void;
+  onOpenEvents: () => void;
+}) {
   const context = useMemo(() => ({ additionalTypenames: ["Game", "Player", "Event"] }), []);
   const [game] = useQuery({ query: AdminGameDetailDocument, variables: { id: gameId }, context });
   const [players] = useQuery({ query: PlayersDocument, variables: { gameId }, context });
-  const [events] = useQuery({ query: EventsPageDocument, variables: { gameId, first: 20 }, context });
+  const [events] = useQuery({ query: EventsPageDocument, variables: { gameId, last: RECENT }, context });
   const g = game.data?.game;
   return (
     <section aria-labelledby="game-title">
@@ -71,42 +84,36 @@ export function GameDetailView({ gameId, onOpenRoom }: { gameId: string; onOpenR
       {players.fetching && !players.data && <Loading what="players" />}
       {players.data && players.data.players.length === 0 && <p className="muted">No players.</p>}
       {players.data && players.data.players.length > 0 && (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Player</th>
-              <th scope="col">Online</th>
-              <th scope="col">Room</th>
-              <th scope="col">Last seen</th>
+        <Table columns={["Player", "Online", "Room", "Last seen"]}>
+          {players.data.players.map((p) => (
+            <tr key={p.id}>
+              <td>{p.displayName ?? p.externalId}</td>
+              <td>{p.online ? "online" : "offline"}</td>
+              <td>{p.roomId ? <code>{p.roomId}</code> : "—"}</td>
+              <td>{p.lastSeenAt ? new Date(String(p.lastSeenAt)).toLocaleString() : "—"}</td>
             </tr>
-          </thead>
-          <tbody>
-            {players.data.players.map((p) => (
-              <tr key={p.id}>
-                <td>{p.displayName ?? p.externalId}</td>
-                <td>{p.online ? "online" : "offline"}</td>
-                <td>{p.roomId ? <code>{p.roomId}</code> : "—"}</td>
-                <td>{p.lastSeenAt ? new Date(String(p.lastSeenAt)).toLocaleString() : "—"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
 
       <h3>Recent events</h3>
-      <p className="muted">The first 20 events of this game&apos;s log, oldest first.</p>
+      <p className="muted">
+        The newest {RECENT}, newest first.{" "}
+        <a
+          href={`/admin/events?game=${encodeURIComponent(gameId)}`}
+          onClick={(e) => {
+            e.preventDefault();
+            onOpenEvents();
+          }}
+        >
+          Watch this game&apos;s events live
+        </a>
+      </p>
       {events.error && <ErrorBox error={events.error} />}
       {events.fetching && !events.data && <Loading what="events" />}
       {events.data && events.data.events.nodes.length === 0 && <p className="muted">No events for this game.</p>}
       {events.data && events.data.events.nodes.length > 0 && (
-        <ol className="events">
-          {events.data.events.nodes.map((e) => (
-            <li key={e.id}>
-              <code>#{String(e.seq)}</code> <strong>{e.type}</strong> {e.status}{" "}
-              <span className="muted">{new Date(String(e.createdAt)).toLocaleString()}</span>
-            </li>
-          ))}
-        </ol>
+        <EventTable events={[...events.data.events.nodes].reverse()} testId="recent-events" />
       )}
     </section>
   );

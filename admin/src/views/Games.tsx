@@ -8,6 +8,7 @@ import {
   UnregisterGameDocument,
 } from "@multiverse/sdk/documents";
 import { ErrorBox, Loading } from "../errors.tsx";
+import { Table } from "../Table.tsx";
 
 const EMPTY = {
   id: "",
@@ -80,106 +81,103 @@ export function GamesView({ onOpen }: { onOpen?: (gameId: string) => void } = {}
       {games.fetching && !list && <Loading what="games" />}
       {list && list.length === 0 && <p className="muted">No games yet. Register one below.</p>}
       {list && list.length > 0 && (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Id</th>
-              <th scope="col">Name</th>
-              <th scope="col">Developer</th>
-              <th scope="col">Status</th>
-              <th scope="col">Realms</th>
-              <th scope="col">Registered</th>
-              <th scope="col">Last heartbeat</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((g) => (
-              <tr key={g.id}>
-                <td>
-                  {onOpen ? (
-                    <a
-                      href={`/admin/game?id=${encodeURIComponent(g.id)}`}
-                      onClick={(e) => {
-                        e.preventDefault();
-                        onOpen(g.id);
+        <Table
+          columns={[
+            "Id",
+            "Name",
+            "Developer",
+            "Status",
+            "Realms",
+            { label: "Registered", narrowHidden: true },
+            "Last heartbeat",
+            "Actions",
+          ]}
+        >
+          {list.map((g) => (
+            <tr key={g.id}>
+              <td>
+                {onOpen ? (
+                  <a
+                    href={`/admin/game?id=${encodeURIComponent(g.id)}`}
+                    onClick={(e) => {
+                      e.preventDefault();
+                      onOpen(g.id);
+                    }}
+                  >
+                    <code>{g.id}</code>
+                  </a>
+                ) : (
+                  <code>{g.id}</code>
+                )}
+              </td>
+              <td>{g.name}</td>
+              <td>{g.developerName}</td>
+              <td data-testid={`status-${g.id}`}>{g.status}</td>
+              <td>{g.realms.map((r) => r.name).join(", ")}</td>
+              <td className="wide-only">{new Date(String(g.registeredAt)).toLocaleString()}</td>
+              <td>{g.lastHeartbeatAt ? new Date(String(g.lastHeartbeatAt)).toLocaleString() : "never"}</td>
+              <td className="actions">
+                {g.status !== "UNREGISTERED" && (
+                  <>
+                    <button
+                      type="button"
+                      disabled={busy}
+                      aria-label={`${g.status === "PAUSED" ? "Resume" : "Pause"} ${g.id}`}
+                      onClick={async () => {
+                        await setStatus({ id: g.id, status: g.status === "PAUSED" ? "ACTIVE" : "PAUSED" });
+                        after();
                       }}
                     >
-                      <code>{g.id}</code>
-                    </a>
-                  ) : (
-                    <code>{g.id}</code>
-                  )}
-                </td>
-                <td>{g.name}</td>
-                <td>{g.developerName}</td>
-                <td data-testid={`status-${g.id}`}>{g.status}</td>
-                <td>{g.realms.map((r) => r.name).join(", ")}</td>
-                <td>{new Date(String(g.registeredAt)).toLocaleString()}</td>
-                <td>{g.lastHeartbeatAt ? new Date(String(g.lastHeartbeatAt)).toLocaleString() : "never"}</td>
-                <td className="actions">
-                  {g.status !== "UNREGISTERED" && (
-                    <>
-                      <button
-                        type="button"
-                        disabled={busy}
-                        aria-label={`${g.status === "PAUSED" ? "Resume" : "Pause"} ${g.id}`}
-                        onClick={async () => {
-                          await setStatus({ id: g.id, status: g.status === "PAUSED" ? "ACTIVE" : "PAUSED" });
-                          after();
-                        }}
-                      >
-                        {g.status === "PAUSED" ? "Resume" : "Pause"}
-                      </button>{" "}
-                      <button
-                        type="button"
-                        disabled={busy}
-                        aria-label={`Rotate key of ${g.id}`}
-                        onClick={async () => {
-                          const r = await rotate({ id: g.id });
-                          if (r.data) {
-                            setApiKey({ gameId: g.id, key: r.data.rotateGameKey.apiKey });
-                            setCopied(false);
-                          }
-                        }}
-                      >
-                        Rotate key
-                      </button>{" "}
-                      {confirming === g.id ? (
-                        <span role="group" aria-label={`Confirm unregistering ${g.id}`}>
-                          Unregister <code>{g.id}</code>?{" "}
-                          <button
-                            type="button"
-                            disabled={busy}
-                            onClick={async () => {
-                              await unregister({ id: g.id });
-                              setConfirming(null);
-                              after();
-                            }}
-                          >
-                            Yes, unregister
-                          </button>{" "}
-                          <button type="button" onClick={() => setConfirming(null)}>
-                            Cancel
-                          </button>
-                        </span>
-                      ) : (
+                      {g.status === "PAUSED" ? "Resume" : "Pause"}
+                    </button>{" "}
+                    <button
+                      type="button"
+                      disabled={busy}
+                      aria-label={`Rotate key of ${g.id}`}
+                      onClick={async () => {
+                        const r = await rotate({ id: g.id });
+                        if (r.data) {
+                          setApiKey({ gameId: g.id, key: r.data.rotateGameKey.apiKey });
+                          setCopied(false);
+                        }
+                      }}
+                    >
+                      Rotate key
+                    </button>{" "}
+                    {confirming === g.id ? (
+                      <span role="group" aria-label={`Confirm unregistering ${g.id}`}>
+                        Unregister <code>{g.id}</code>?{" "}
                         <button
                           type="button"
                           disabled={busy}
-                          aria-label={`Unregister ${g.id}`}
-                          onClick={() => setConfirming(g.id)}
+                          onClick={async () => {
+                            await unregister({ id: g.id });
+                            setConfirming(null);
+                            after();
+                          }}
                         >
-                          Unregister
+                          Yes, unregister
+                        </button>{" "}
+                        <button type="button" onClick={() => setConfirming(null)}>
+                          Cancel
                         </button>
-                      )}
-                    </>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                      </span>
+                    ) : (
+                      <button
+                        type="button"
+                        disabled={busy}
+                        aria-label={`Unregister ${g.id}`}
+                        onClick={() => setConfirming(g.id)}
+                      >
+                        Unregister
+                      </button>
+                    )}
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
 
       {actionError && <ErrorBox error={actionError} />}

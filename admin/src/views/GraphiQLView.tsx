@@ -5,6 +5,20 @@ import { GraphiQL } from "graphiql";
 import { createGraphiQLFetcher } from "@graphiql/toolkit";
 import { graphqlHttpUrl, graphqlWsUrl } from "../client.ts";
 
+const DEFAULT_QUERY = `# ▶ runs it (Ctrl+Enter), signed in as you.
+# Subscriptions work too, e.g. in a new tab (+):
+# subscription {
+#   events { seq type sourceGameId data }
+# }
+query Universe {
+  universe {
+    games
+    players
+    currentTick
+  }
+}
+`;
+
 /** Bundled GraphiQL: HTTP with the signed-in credential, subscriptions over graphql-ws. */
 export function GraphiQLView({ credential }: { credential: string }) {
   const fetcher = useMemo(
@@ -19,10 +33,7 @@ export function GraphiQLView({ credential }: { credential: string }) {
   );
   return (
     <div className="graphiql">
-      <GraphiQL
-        fetcher={fetcher}
-        defaultQuery={"query Universe {\n  universe {\n    games\n    players\n    currentTick\n  }\n}\n"}
-      />
+      <GraphiQL fetcher={fetcher} defaultQuery={DEFAULT_QUERY} />
     </div>
   );
 }

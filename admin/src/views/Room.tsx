@@ -2,6 +2,7 @@ import { useState } from "react";
 import { useSubscription } from "urql";
 import { RoomOccupantsDocument } from "@multiverse/sdk/documents";
 import { ErrorBox, Loading } from "../errors.tsx";
+import { Table } from "../Table.tsx";
 
 export function RoomView() {
   const [draft, setDraft] = useState(() => new URLSearchParams(window.location.search).get("room") ?? "");
@@ -53,28 +54,18 @@ function Occupants({ roomId }: { roomId: string }) {
           No online players in this room.
         </p>
       ) : (
-        <table data-testid="occupants">
-          <thead>
-            <tr>
-              <th scope="col">Player</th>
-              <th scope="col">Id</th>
-              <th scope="col">Game</th>
-              <th scope="col">Online</th>
+        <Table columns={["Player", "Id", "Game", "Online"]} testId="occupants">
+          {room.occupants.map((p) => (
+            <tr key={p.id}>
+              <td>{p.displayName}</td>
+              <td>
+                <code>{p.id}</code>
+              </td>
+              <td>{p.gameId}</td>
+              <td>{p.online ? "yes" : "no"}</td>
             </tr>
-          </thead>
-          <tbody>
-            {room.occupants.map((p) => (
-              <tr key={p.id}>
-                <td>{p.displayName}</td>
-                <td>
-                  <code>{p.id}</code>
-                </td>
-                <td>{p.gameId}</td>
-                <td>{p.online ? "yes" : "no"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
     </div>
   );
