@@ -17,7 +17,10 @@ export type ConnectionState = "connecting" | "connected" | "reconnecting" | "clo
 export interface ConnectionStateChange {
   state: ConnectionState;
   previous: ConnectionState;
-  /** The close code of the socket that just closed (e.g. 1001 server going away, 4010 slow consumer). */
+  /**
+   * The close code of the socket that just closed (e.g. 1001 server going away, 4010 slow
+   * consumer, 4011 the credential ended while connected).
+   */
   closeCode?: number;
   /** The reason that came with `closeCode`. */
   closeReason?: string;
@@ -32,7 +35,8 @@ export interface Connection {
 
 /**
  * Close codes after which reconnecting cannot help (the rest are retried with backoff: 1001
- * server going away, 4010 slow consumer, 1006 network, 4408 and 4500 as docs/realtime.md says).
+ * server going away, 4010 slow consumer, 4011 credential ended (the reconnect asks the credential
+ * function again), 1006 network, 4408 and 4500 as docs/realtime.md says).
  */
 export const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   4403, // Multiverse: the credential is missing, invalid or expired

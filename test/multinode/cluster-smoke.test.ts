@@ -29,4 +29,25 @@ describe.skipIf(!canCluster())("two nodes", () => {
     expect(got!.events).toEqual({ seq: r.data!.publishEvent.seq, type: "cross-node" });
     await ws.dispose();
   });
+
+  it("rotating a game's key through node A ends the game's connection on node B", async () => {
+    const [a, b] = c.nodes;
+    const registered = await gql<{ registerGame: { apiKey: string } }>(
+      a!.url,
+      `mutation { registerGame(input: { id: "rotate-across", name: "Rotate Across", developerName: "Dev",
+        realm: { name: "R", realmType: "forest", adjacency: "north", resonance: "arcane" } }) { apiKey } }`,
+      {},
+      TEST_ADMIN_TOKEN,
+    );
+    const ws = connectWs(b!.url, registered.data!.registerGame.apiKey);
+    await ws.connected;
+    const rotated = await gql(
+      a!.url,
+      `mutation { rotateGameKey(id: "rotate-across") { apiKey } }`,
+      {},
+      TEST_ADMIN_TOKEN,
+    );
+    expect(rotated.errors).toBeUndefined();
+    expect((await ws.closed).code).toBe(4011);
+  });
 });

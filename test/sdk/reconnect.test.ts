@@ -1,5 +1,6 @@
 // The SDK when the connection breaks: a network cut, a dead connection only pings notice, a
-// server restart (1001), a slow consumer (4010), a credential revoked meanwhile (4403), and a
+// server restart (1001), a slow consumer (4010), a credential that ends while connected (4011:
+// renewed by a credential function, or refused on reconnect with 4403), and a
 // server that never comes back. Events must resume with nothing lost and nothing repeated.
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -12,7 +13,14 @@ import {
   type ResumableSubscription,
 } from "../../sdk/src/index.ts";
 import { onRealPostgres } from "../support/database.ts";
-import { restartTestServer, startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
+import { PlayerTokens } from "../../server/src/auth/player-tokens.ts";
+import {
+  restartTestServer,
+  startTestServer,
+  TEST_ADMIN_TOKEN,
+  TEST_JWT_SECRET,
+  type TestServer,
+} from "../support/server.ts";
 import { waitUntil } from "../support/wait.ts";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
 
@@ -228,29 +236,56 @@ describe("SDK: reconnecting", () => {
     expect(watcher.connection.state).toBe("connected");
   });
 
-  it("ends with UNAUTHENTICATED when the key was revoked while it was away (4403 is fatal)", async () => {
+  it("ends with UNAUTHENTICATED when its key is rotated: ended (4011), then refused (4403 is fatal)", async () => {
     const s = await server();
-    const p = await proxy(s);
     const admin = publisher(s);
     const { apiKey, game } = await admin.registerGame({ id: "revoked", name: "R", developerName: "Ada", realm });
     const room = await createMultiverseClient({ url: s.url, apiKey }).createRoom({
       realmId: game.realms[0]!.id,
       name: "L",
     });
-    const watcher = client({ url: p.url, apiKey });
+    const watcher = client({ url: s.url, apiKey });
     const changes = track(watcher);
     const sub = watcher.roomOccupants({ roomId: room.id });
     const got = collect(sub);
     await waitUntil("the snapshot", () => got.values.length === 1);
-    await admin.rotateGameKey({ id: "revoked" }); // the open connection keeps working…
-    p.cut();
-    await waitUntil("reconnecting", () => watcher.connection.state === "reconnecting");
-    p.restore(); // …but the reconnect presents the old key
-    await got.done;
+    await admin.rotateGameKey({ id: "revoked" }); // the server ends the connection holding the old key…
+    await got.done; // …and the reconnect, with the same old key, is refused
     const err = got.error() as MultiverseError;
     expect(err).toBeInstanceOf(MultiverseError);
     expect(err).toMatchObject({ kind: "graphql", code: "UNAUTHENTICATED", closeCode: 4403 });
+    expect(changes.find((c) => c.state === "reconnecting")?.closeCode).toBe(4011);
     expect(changes.at(-1)).toMatchObject({ state: "closed", closeCode: 4403 });
+  });
+
+  it("a player token that expires is renewed by the credential function; events resume without a gap", async () => {
+    const s = await server();
+    const admin = publisher(s);
+    const { apiKey, game } = await admin.registerGame({ id: "renewing", name: "R", developerName: "Ada", realm });
+    const gameClient = client({ url: s.url, apiKey });
+    const player = await gameClient.upsertPlayer({ externalId: "renewing-player", displayName: "Renewing" });
+    // The first token lives 2 s (the server's own lifetime is at least 30 s); after it, the
+    // function asks the game for a fresh one, as a game client would ask its game server.
+    const short = await new PlayerTokens(TEST_JWT_SECRET, 2).issue({ playerId: player.id, gameId: game.id });
+    let renewed = 0;
+    const token = async () => {
+      if (short.expiresAt.getTime() - Date.now() > 500) return short.token;
+      renewed++;
+      return (await gameClient.issuePlayerToken({ playerId: player.id })).token;
+    };
+    const watcher = client({ url: s.url, token });
+    const changes = track(watcher);
+    const got = collect(watcher.events({}));
+    await waitUntil("connected", () => watcher.connection.state === "connected");
+    const published = await publish(admin, 3, "before");
+    await waitUntil("the first events", () => got.values.length === 3);
+    await waitUntil("the expiry to end the connection", () => changes.some((c) => c.closeCode === 4011), 10_000);
+    published.push(...(await publish(admin, 3, "after")));
+    await waitUntil("the events after the renewal", () => got.values.length >= 6);
+    expect(seqs(got.values)).toEqual(published);
+    expect(consecutive(seqs(got.values))).toBe(true);
+    expect(renewed).toBeGreaterThan(0);
+    expect(watcher.connection.state).toBe("connected");
   });
 
   it("gives up with NETWORK_ERROR after `retry.attempts` failed reconnects", async () => {

@@ -48,7 +48,7 @@ export async function authenticate(credential: string | undefined, deps: AuthDep
         select: { gameId: true, game: { select: { status: true } } },
       });
       if (player && player.gameId === claims.gameId && player.game.status !== "UNREGISTERED") {
-        return { kind: "player", playerId: claims.playerId, gameId: claims.gameId };
+        return { kind: "player", playerId: claims.playerId, gameId: claims.gameId, expiresAt: claims.expiresAt };
       }
     }
     throw unauthenticated("The player token is invalid or expired: ask the game server for a new one");

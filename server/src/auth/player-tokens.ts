@@ -8,6 +8,10 @@ export interface PlayerClaims {
   gameId: string;
 }
 
+export interface VerifiedPlayerClaims extends PlayerClaims {
+  expiresAt: Date;
+}
+
 /** Short-lived player tokens: HS256 JWTs signed with `JWT_SECRET`. */
 export class PlayerTokens {
   readonly #key: Uint8Array;
@@ -35,15 +39,17 @@ export class PlayerTokens {
   }
 
   /** The claims of a valid token; `null` when it is malformed, forged or expired. */
-  async verify(token: string): Promise<PlayerClaims | null> {
+  async verify(token: string): Promise<VerifiedPlayerClaims | null> {
     try {
       const { payload } = await jwtVerify(token, this.#key, {
         issuer: ISSUER,
         audience: AUDIENCE,
         algorithms: ["HS256"],
       });
-      if (typeof payload.sub !== "string" || typeof payload["gid"] !== "string") return null;
-      return { playerId: payload.sub, gameId: payload["gid"] };
+      if (typeof payload.sub !== "string" || typeof payload["gid"] !== "string" || payload.exp === undefined) {
+        return null;
+      }
+      return { playerId: payload.sub, gameId: payload["gid"], expiresAt: new Date(payload.exp * 1000) };
     } catch (err) {
       if (err instanceof joseErrors.JOSEError) return null;
       throw err;

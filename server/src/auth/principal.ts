@@ -4,7 +4,7 @@ export type Principal =
   | { kind: "admin" }
   | { kind: "developer"; developerId: string; name: string }
   | { kind: "game"; gameId: string }
-  | { kind: "player"; playerId: string; gameId: string };
+  | { kind: "player"; playerId: string; gameId: string; /** When the token expires. */ expiresAt?: Date };
 
 /** The roles `@Authorized(...)` names; each matches one principal kind. */
 export const Role = {

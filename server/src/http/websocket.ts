@@ -21,6 +21,8 @@ type Connection = {
   connectionId?: string;
   /** Ids of the subscriptions running on it. */
   active?: Set<string>;
+  /** Stops the credential watch (see CredentialWatch). */
+  unwatch?: () => void;
 };
 
 /** The credential in `connectionParams`: `{ authorization: "Bearer …" }` or `{ token: "…" }`. */
@@ -55,7 +57,9 @@ function format(errors: readonly GraphQLError[], logger: Logger, connectionId: s
 
 /**
  * GraphQL subscriptions over graphql-ws on the same port and path as HTTP (`/graphql`). The
- * credential is checked once, at connect; a missing or bad one closes the socket with 4403.
+ * credential is checked at connect; a missing or bad one closes the socket with 4403. One that
+ * stops being valid later (an expired player token, a rotated key, an unregistered game) ends
+ * the connection with 4011 (CredentialWatch).
  * Each subscription is parsed, validated (depth included) and costed like an HTTP request, and
  * refused on its own (BAD_USER_INPUT) without closing the connection. A connection holds at
  * most `MAX_SUBSCRIPTIONS_PER_CONNECTION`; one whose unsent bytes pass
@@ -111,9 +115,18 @@ export function attachWebSocket(
         ctx.extra.principal = principal;
         ctx.extra.connectionId = randomUUID();
         ctx.extra.active = new Set();
+        // Ended (4011) when the credential stops being valid while the connection is open.
+        const socket = ctx.extra.socket;
+        ctx.extra.unwatch = services.realtime.credentials.watch({
+          principal,
+          close: (code, reason) => {
+            if (socket.readyState === socket.OPEN) socket.close(code, reason);
+          },
+        });
         metrics.connections.inc();
         return true;
       },
+      onClose: (ctx) => ctx.extra.unwatch?.(),
       onDisconnect: async (ctx) => {
         metrics.connections.dec();
         for (const id of [...(ctx.extra.active ?? [])]) release(ctx.extra, id);

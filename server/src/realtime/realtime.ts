@@ -5,6 +5,7 @@ import type { Config } from "../config/env.ts";
 import type { PrismaClient } from "../db/client.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
+import { CredentialWatch } from "./credential-watch.ts";
 import { EventFeed } from "./event-feed.ts";
 import { Presence } from "./presence.ts";
 import { TickHub } from "./tick-hub.ts";
@@ -35,6 +36,7 @@ export class Realtime {
     readonly ticks: TickHub,
     readonly leader: TickLeader | undefined,
     readonly presence: Presence,
+    readonly credentials: CredentialWatch,
   ) {}
 
   static async start(deps: RealtimeDeps): Promise<Realtime> {
@@ -65,7 +67,8 @@ export class Realtime {
             ],
           })
         : undefined;
-    const rt = new Realtime(deps, nodeId, feed, ticks, leader, presence);
+    const credentials = await CredentialWatch.start(bus, logger);
+    const rt = new Realtime(deps, nodeId, feed, ticks, leader, presence, credentials);
     presence.start();
     await rt.#announce();
     rt.#heartbeat = setInterval(() => void rt.#announce(), (config.presenceTtlSeconds * 1000) / 3);
@@ -93,5 +96,6 @@ export class Realtime {
     await this.deps.bus.untouch(TimedSet.nodes, [this.nodeId]).catch(() => undefined);
     await this.ticks.stop();
     await this.feed.stop();
+    await this.credentials.stop();
   }
 }

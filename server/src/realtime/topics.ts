@@ -8,6 +8,8 @@ export const Channel = {
   presence: (gameId: string) => `presence:${gameId}`,
   /** Occupant changes of one room. */
   room: (roomId: string) => `room:${roomId}`,
+  /** A game's key was rotated or the game unregistered: its live connections end. */
+  credentials: "credentials",
 } as const;
 
 export const TimedSet = {
