@@ -50,6 +50,40 @@ async function throughput(n: number, call: (i: number) => Promise<unknown>): Pro
   return n / ((performance.now() - t) / 1000);
 }
 
+/** Games in the directory besides "bench", each with 3 realms of 2 rooms (the nested query's load). */
+const DIRECTORY_GAMES = 20;
+
+async function seedDirectory(url: string): Promise<void> {
+  for (let g = 0; g < DIRECTORY_GAMES; g++) {
+    const reg = (await post(
+      url,
+      ADMIN,
+      `mutation($id: String!) { registerGame(input: { id: $id, name: $id, developerName: "Bench",
+        realm: { name: "R0", realmType: "t", adjacency: "a", resonance: "r" } }) { apiKey game { realms { id } } } }`,
+      { id: `dir-${g}` },
+    )) as { registerGame: { apiKey: string; game: { realms: { id: string }[] } } };
+    const realmIds = [reg.registerGame.game.realms[0]!.id];
+    for (const name of ["R1", "R2"]) {
+      const r = (await post(
+        url,
+        reg.registerGame.apiKey,
+        `mutation($i: CreateRealmInput!) { createRealm(input: $i) { id } }`,
+        {
+          i: { name, realmType: "t", adjacency: "a", resonance: "r" },
+        },
+      )) as { createRealm: { id: string } };
+      realmIds.push(r.createRealm.id);
+    }
+    for (const realmId of realmIds) {
+      for (const name of ["A", "B"]) {
+        await post(url, reg.registerGame.apiKey, `mutation($i: CreateRoomInput!) { createRoom(input: $i) { id } }`, {
+          i: { realmId, name },
+        });
+      }
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const db = embedded ? undefined : await createBenchDatabase();
   const config = loadConfig({
@@ -90,10 +124,13 @@ async function main(): Promise<void> {
       upsertPlayer: { id: string };
     };
     const playerId = p.upsertPlayer.id;
+    await seedDirectory(url);
 
     const ops: Record<string, (i: number) => Promise<unknown>> = {
       "GET /healthz (baseline)": () => fetch(`${url}/healthz`).then((r) => r.text()),
       "query games": () => post(url, key, "{ games { id name status } }"),
+      [`query games { realms { rooms } } (admin, ${DIRECTORY_GAMES + 1} games)`]: () =>
+        post(url, ADMIN, "{ games { id realms { id name rooms { id name } } } }"),
       "query events(first: 50)": () => post(url, key, "{ events(first: 50) { nodes { seq type data } } }"),
       "mutation movePlayer": (i) =>
         post(url, key, `mutation($p: ID!, $r: ID) { movePlayer(playerId: $p, roomId: $r) { id } }`, {

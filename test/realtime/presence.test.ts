@@ -102,6 +102,25 @@ describe("presence and room occupants", () => {
     expect(versions.every((v, i) => i === 0 || v > versions[i - 1]!)).toBe(true);
   });
 
+  it("says every occupant is online in every message, not as of the first one", async () => {
+    // Bob is in the lobby, Alice in the hall (the test above moved her).
+    const bobClient = await ws(await issuePlayerToken(s, key, bob));
+    const watcher = await ws(key);
+    const lobbyWatch = subscribe<RoomMsg>(watcher, ROOM, { r: lobby });
+    const [snapshot] = await lobbyWatch.received(1);
+    expect(snapshot!.roomOccupants.occupants).toEqual([{ id: bob, online: true }]);
+    const aliceToken = await issuePlayerToken(s, key, alice);
+    const aliceClient = await ws(aliceToken);
+    must(await movePlayer(s, aliceToken, alice, lobby));
+    const joined = await waitUntil("Alice in the lobby's occupants", async () =>
+      lobbyWatch.values.find((m) => m.roomOccupants.occupants.some((o) => o.id === alice)),
+    );
+    // Each occupant's `online` is read for this message (it was once cached from the first).
+    expect(joined!.roomOccupants.occupants.map((o) => o.online)).toEqual([true, true]);
+    await aliceClient.dispose();
+    await bobClient.dispose();
+  });
+
   it("keeps a player online while two connections hold it, until the last closes", async () => {
     const watcher = await ws(key);
     const presence = subscribe<PresenceMsg>(watcher, PRESENCE);

@@ -48,8 +48,8 @@ export class GamesResolver {
   }
 
   @FieldResolver(() => [Realm], { description: "The game's realms and their addresses." })
-  async realms(@Root() game: Game, @Ctx() { services }: Context): Promise<Realm[]> {
-    return services.prisma.realm.findMany({ where: { gameId: game.id }, orderBy: { name: "asc" } });
+  async realms(@Root() game: Game, @Ctx() { loaders }: Context): Promise<Realm[]> {
+    return loaders.realmsOfGame.load(game.id);
   }
 
   @Authorized(Role.Admin, Role.Developer)

@@ -3,6 +3,7 @@ import { authenticate, bearerCredential } from "../auth/authenticate.ts";
 import { apiError, ErrorCode } from "../errors/errors.ts";
 import type { Services } from "../services.ts";
 import type { Context } from "./context.ts";
+import { createLoaders } from "./loaders.ts";
 
 /**
  * Builds the resolver context for one request from its `Authorization` value. A plain
@@ -18,7 +19,7 @@ export async function createContext(
       adminToken: services.adminToken,
       playerTokens: services.playerTokens,
     });
-    return { requestId, principal, services };
+    return { requestId, principal, services, loaders: createLoaders(services.prisma, services.realtime.presence) };
   } catch (err) {
     if (err instanceof GraphQLError) throw err;
     // Outside any operation, so the GraphQL plugins never see it: log and mask it here.

@@ -8,6 +8,7 @@ import type { Principal } from "../auth/principal.ts";
 import { apiError, ErrorCode } from "../errors/errors.ts";
 import { formatError } from "../errors/format-error.ts";
 import type { Context } from "../graphql/context.ts";
+import { createLoaders } from "../graphql/loaders.ts";
 import { maxDepthRule } from "../graphql/max-depth.rule.ts";
 import { costRefusal } from "../graphql/query-cost.plugin.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -168,6 +169,7 @@ export function attachWebSocket(
           requestId: c.connectionId!,
           principal: c.principal!,
           services,
+          loaders: createLoaders(services.prisma, services.realtime.presence),
           connection: {
             close: (code, reason) => {
               const socket = ctx.extra.socket;

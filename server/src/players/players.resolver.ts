@@ -8,16 +8,6 @@ import { Player } from "./player.type.ts";
 import { findPlayer, movePlayer } from "./players.service.ts";
 import { UpsertPlayerInput } from "./upsert-player.input.ts";
 
-/** Who is online in a game, read once per request however many players ask. */
-const onlineCache = new WeakMap<Context, Map<string, Promise<Set<string>>>>();
-function onlineIn(ctx: Context, gameId: string): Promise<Set<string>> {
-  let perGame = onlineCache.get(ctx);
-  if (!perGame) onlineCache.set(ctx, (perGame = new Map()));
-  let online = perGame.get(gameId);
-  if (!online) perGame.set(gameId, (online = ctx.services.realtime.presence.online(gameId)));
-  return online;
-}
-
 @Resolver(() => Player)
 export class PlayersResolver {
   @Authorized()
@@ -33,7 +23,7 @@ export class PlayersResolver {
     await requireGame(services.prisma, principal, id, "private");
     const players = await services.prisma.player.findMany({ where: { gameId: id }, orderBy: { createdAt: "asc" } });
     if (online === undefined || online === null) return players;
-    const now = await onlineIn(ctx, id);
+    const now = await ctx.loaders.onlineIn.load(id);
     return players.filter((p) => now.has(p.id) === online);
   }
 
@@ -41,12 +31,12 @@ export class PlayersResolver {
     description: "Connected now (a connection with its token is open), or vouched for by its game's heartbeat.",
   })
   async online(@Root() player: Player, @Ctx() ctx: Context): Promise<boolean> {
-    return (await onlineIn(ctx, player.gameId)).has(player.id);
+    return (await ctx.loaders.onlineIn.load(player.gameId)).has(player.id);
   }
 
   @FieldResolver(() => Room, { nullable: true })
-  async room(@Root() player: Player, @Ctx() { services }: Context): Promise<Room | null> {
-    return player.roomId ? services.prisma.room.findUnique({ where: { id: player.roomId } }) : null;
+  async room(@Root() player: Player, @Ctx() { loaders }: Context): Promise<Room | null> {
+    return player.roomId ? loaders.room.load(player.roomId) : null;
   }
 
   @Authorized(Role.Admin, Role.Developer, Role.Game)

@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
-import { actingGameId, directoryWhere, requireGame } from "../auth/access.ts";
+import { actingGameId, checkGame, directoryWhere, requireGame } from "../auth/access.ts";
 import { Role } from "../auth/principal.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { conflict } from "../errors/errors.ts";
@@ -10,6 +10,7 @@ import { CreateRealmInput } from "./create-realm.input.ts";
 import { Realm } from "./realm.type.ts";
 import { RealmsArgs } from "./realms.args.ts";
 import { selectorWhere } from "./realm-selector.input.ts";
+import { present } from "../graphql/loaders.ts";
 
 @Resolver(() => Realm)
 export class RealmsResolver {
@@ -30,14 +31,14 @@ export class RealmsResolver {
   }
 
   @FieldResolver(() => Game)
-  async game(@Root() realm: Realm, @Ctx() { services }: Context): Promise<Game> {
-    return services.prisma.game.findUniqueOrThrow({ where: { id: realm.gameId } });
+  async game(@Root() realm: Realm, @Ctx() { loaders }: Context): Promise<Game> {
+    return present(await loaders.game.load(realm.gameId), "realm's game");
   }
 
   @FieldResolver(() => [Room], { description: "Its rooms: for the game's owners and players only." })
-  async rooms(@Root() realm: Realm, @Ctx() { principal, services }: Context): Promise<Room[]> {
-    await requireGame(services.prisma, principal, realm.gameId, "private");
-    return services.prisma.room.findMany({ where: { realmId: realm.id }, orderBy: { name: "asc" } });
+  async rooms(@Root() realm: Realm, @Ctx() { principal, loaders }: Context): Promise<Room[]> {
+    checkGame(principal, await loaders.game.load(realm.gameId), "private", { what: "Game", id: realm.gameId });
+    return loaders.roomsOfRealm.load(realm.id);
   }
 
   @Authorized(Role.Admin, Role.Developer, Role.Game)

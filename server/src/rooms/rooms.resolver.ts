@@ -9,6 +9,7 @@ import { CreateRoomInput } from "./create-room.input.ts";
 import { RoomOccupants } from "./room-occupants.type.ts";
 import { Room } from "./room.type.ts";
 import { requireRoom } from "./rooms.service.ts";
+import { present } from "../graphql/loaders.ts";
 
 @Resolver(() => Room)
 export class RoomsResolver {
@@ -37,8 +38,8 @@ export class RoomsResolver {
   }
 
   @FieldResolver(() => Realm)
-  async realm(@Root() room: Room, @Ctx() { services }: Context): Promise<Realm> {
-    return services.prisma.realm.findUniqueOrThrow({ where: { id: room.realmId } });
+  async realm(@Root() room: Room, @Ctx() { loaders }: Context): Promise<Realm> {
+    return present(await loaders.realm.load(room.realmId), "room's realm");
   }
 
   @Authorized(Role.Admin, Role.Developer, Role.Game)
