@@ -588,6 +588,9 @@ const PUBLISH = `mutation($input: PublishEventInput!) {
 }`;
 const HEARTBEAT = `mutation($ids: [ID!]! = []) { heartbeat(playerIds: $ids) { id lastHeartbeatAt } }`;
 const CREATE_DEVELOPER = `mutation($name: String!) { createDeveloper(input: { name: $name }) { key developer { id name } } }`;
+const ROTATE_DEVELOPER_KEY = `mutation($id: ID) { rotateDeveloperKey(id: $id) { key developer { id name } } }`;
+/** The keys of the throwaway developers made for rotateDeveloperKey, by id. */
+const throwawayDeveloperKeys = new Map<string, string>();
 
 const developerName = (who: Who) => (who === "devB" ? "Developer B" : "Developer A");
 /** API keys of the throwaway games made for unregisterGame's allowed callers. */
@@ -973,7 +976,52 @@ const mutationRows: Row[] = [
       expect(again.createDeveloper.developer.name).toBe(vars["name"]);
     },
   },
+  {
+    op: "rotateDeveloperKey",
+    target: "a throwaway developer, by id",
+    doc: ROTATE_DEVELOPER_KEY,
+    vars: async () => {
+      const d = await asAdmin<{ createDeveloper: { key: string; developer: { id: string } } }>(CREATE_DEVELOPER, {
+        name: fresh("Rotated"),
+      });
+      throwawayDeveloperKeys.set(d.createDeveloper.developer.id, d.createDeveloper.key);
+      return { id: d.createDeveloper.developer.id };
+    },
+    // The admin, and nobody else: another developer's key is not disclosed.
+    expect: all(UN, OK, NF, NF, FB, FB, FB, FB),
+    ok: async (d, { vars }) => {
+      const rotated = d["rotateDeveloperKey"] as { key: string; developer: { id: string } };
+      expect(rotated.developer.id).toBe(vars["id"]);
+      await expectKeyReplaced(throwawayDeveloperKeys.get(vars["id"] as string)!, rotated.key);
+    },
+    // Refused: the old key still works.
+    unchanged: async (vars) =>
+      (await s.gql(`{ games { id } }`, {}, throwawayDeveloperKeys.get(vars["id"] as string))).status,
+  },
+  {
+    op: "rotateDeveloperKey",
+    target: "the caller's own key (no id)",
+    doc: ROTATE_DEVELOPER_KEY,
+    vars: () => ({}),
+    // The admin has no developer key of its own: it must name one.
+    expect: { admin: BI, devA: OK, devB: OK },
+    ok: async (d, { who }) => {
+      const rotated = d["rotateDeveloperKey"] as { key: string; developer: { name: string } };
+      expect(rotated.developer.name).toBe(developerName(who));
+      const dev = who === "devB" ? w.devB : w.devA;
+      await expectKeyReplaced(dev.key, rotated.key);
+      dev.key = rotated.key; // the rest of the matrix signs in with the new key
+    },
+  },
 ];
+
+/** The new developer key signs in at once (its games still its own); the old one is refused. */
+async function expectKeyReplaced(old: string, key: string): Promise<void> {
+  expect(key).toMatch(/^mvd_/);
+  expect((await s.gql(`{ games { id } }`, {}, key)).errors).toBeUndefined();
+  const refused = await s.gql(`{ games { id } }`, {}, old);
+  expect([refused.status, errorCode(refused)]).toEqual([401, UN]);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Running the matrix

@@ -18,6 +18,7 @@ const M = {
   heartbeat: `mutation($playerIds: [ID!]!) { heartbeat(playerIds: $playerIds) { id lastHeartbeatAt } }`,
   createDeveloper: `mutation($input: CreateDeveloperInput!) { createDeveloper(input: $input) { key developer { id } } }`,
   unregisterGame: `mutation($id: ID!) { unregisterGame(id: $id) { id status } }`,
+  rotateDeveloperKey: `mutation($id: ID) { rotateDeveloperKey(id: $id) { key developer { id } } }`,
 } as const;
 
 type Code = "BAD_USER_INPUT" | "NOT_FOUND" | "CONFLICT" | "FORBIDDEN";
@@ -1340,6 +1341,51 @@ describe("bad input to every mutation", () => {
       expect(await credentialWorks(w.devA.key)).toBe(true);
       const games = must(await s.gql<{ games: { id: string }[] }>(`{ games { id } }`, {}, w.devA.key)).games;
       expect(games.map((g) => g.id)).toContain("game-a");
+    });
+  });
+
+  // ---------------------------------------------------------------- rotateDeveloperKey
+
+  describe("rotateDeveloperKey", () => {
+    const cases: Case[] = [
+      {
+        name: "id: not a UUID",
+        query: M.rotateDeveloperKey,
+        vars: () => ({ id: "developer-a" }),
+        code: "BAD_USER_INPUT",
+        message: /^id must be a developer id \(a UUID\)$/,
+        field: "id",
+      },
+      {
+        name: "id: left out by the admin",
+        query: M.rotateDeveloperKey,
+        vars: () => ({}),
+        code: "BAD_USER_INPUT",
+        message: /^id is required when the admin rotates a developer key$/,
+        field: "id",
+      },
+      {
+        name: "id: no such developer",
+        query: M.rotateDeveloperKey,
+        vars: () => ({ id: UNKNOWN_UUID }),
+        code: "NOT_FOUND",
+        message: new RegExp(`^Developer "${UNKNOWN_UUID}" was not found$`),
+      },
+      {
+        name: "id: another developer's, as a developer",
+        query: M.rotateDeveloperKey,
+        vars: (x) => ({ id: x.devB.id }),
+        as: (x) => x.devA.key,
+        code: "NOT_FOUND",
+        message: /^Developer "[0-9a-f-]{36}" was not found$/,
+      },
+    ];
+    it.each(cases)("$name -> $code", (c) => rejects(c).then(() => undefined));
+
+    it("a refused rotation leaves both keys working", async () => {
+      await rejects(cases.find((c) => c.name.startsWith("id: another developer's"))!);
+      expect(await credentialWorks(w.devA.key)).toBe(true);
+      expect(await credentialWorks(w.devB.key)).toBe(true);
     });
   });
 

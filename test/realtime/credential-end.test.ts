@@ -1,9 +1,9 @@
 // Live WebSocket connections end with 4011 when their credential stops being valid while they
-// are open: a player token at its expiry, a game's API key when it is rotated, and the game's key
-// and player tokens when the game is unregistered. Other connections carry on.
+// are open: a player token at its expiry, a game's API key or a developer key when it is rotated,
+// and the game's key and player tokens when the game is unregistered. Other connections carry on.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PlayerTokens } from "../../server/src/auth/player-tokens.ts";
-import { issuePlayerToken, must, registerGame, upsertPlayer } from "../support/fixtures.ts";
+import { createDeveloper, issuePlayerToken, must, registerGame, upsertPlayer } from "../support/fixtures.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, TEST_JWT_SECRET, type TestServer } from "../support/server.ts";
 import { connectWs, subscribe, wsClients, type TestWsClient } from "../support/ws.ts";
 import { waitUntil } from "../support/wait.ts";
@@ -79,6 +79,26 @@ describe("credentials that end while connected", () => {
     expect(await ofPlayer.closed).toEqual(gone);
     await stillLive([otherPlayer], other.apiKey, "after.unregister");
     expect((await connectWs(s.url, token).closed).code).toBe(4403);
+  });
+
+  it("rotating a developer key ends the connections holding it, and only those", async () => {
+    const dev = await createDeveloper(s, "Rotating Dev");
+    const other = await createDeveloper(s, "Steady Dev");
+    const g = await registerGame(s, dev.key, "dev-rotated-game");
+    const ofDev = await ws(dev.key);
+    const ofOther = await ws(other.key);
+    const ofGame = await ws(g.apiKey);
+    const rotated = must(
+      await s.gql<{ rotateDeveloperKey: { key: string } }>(`mutation { rotateDeveloperKey { key } }`, {}, dev.key),
+    ).rotateDeveloperKey.key;
+    expect(await ofDev.closed).toEqual({
+      code: 4011,
+      reason: "The developer key was rotated: reconnect with the new key",
+    });
+    // The developer's games keep their own keys; other developers are untouched.
+    await stillLive([ofOther, ofGame], g.apiKey, "after.developer.rotation");
+    expect((await connectWs(s.url, dev.key).closed).code).toBe(4403);
+    await ws(rotated);
   });
 
   it("a player's connection ends when its token expires, and the player goes offline", async () => {

@@ -67,6 +67,7 @@ describe("SDK: queries and mutations", () => {
       "room",
       "roomOccupants",
       "roomOccupantsSnapshot",
+      "rotateDeveloperKey",
       "rotateGameKey",
       "setGameStatus",
       "ticks",
@@ -170,6 +171,16 @@ describe("SDK: queries and mutations", () => {
     expect((await dev.setGameStatus({ id: "space-chess", status: "PAUSED" })).status).toBe("PAUSED");
     expect((await admin.games({ status: "PAUSED" })).map((g) => g.id)).toEqual(["space-chess"]);
     expect((await dev.unregisterGame({ id: "space-chess" })).status).toBe("UNREGISTERED");
+
+    // The developer rotates its own key; the admin rotates it by id.
+    const own = await dev.rotateDeveloperKey({});
+    expect(own.developer.id).toBe(developer.id);
+    expect((await failure(dev.games())).code).toBe("UNAUTHENTICATED");
+    const devNow = createMultiverseClient({ url: s.url, developerKey: own.key });
+    expect((await devNow.games()).map((g) => g.id)).toEqual(["space-chess"]);
+    const byAdmin = await admin.rotateDeveloperKey({ id: developer.id });
+    expect(byAdmin.key).not.toBe(own.key);
+    expect((await failure(devNow.games())).code).toBe("UNAUTHENTICATED");
   });
 
   it("takes the endpoint or the bare origin, and a credential function called per request", async () => {

@@ -103,6 +103,14 @@ export type CreateDeveloperMutation = {
   createDeveloper: { key: string; developer: { id: string; name: string; createdAt: string } };
 };
 
+export type RotateDeveloperKeyMutationVariables = Exact<{
+  id?: string | null | undefined;
+}>;
+
+export type RotateDeveloperKeyMutation = {
+  rotateDeveloperKey: { key: string; developer: { id: string; name: string; createdAt: string } };
+};
+
 export type PublishEventMutationVariables = Exact<{
   input: PublishEventInput;
 }>;
@@ -1106,6 +1114,66 @@ export const CreateDeveloperDocument = {
     },
   ],
 } as unknown as DocumentNode<CreateDeveloperMutation, CreateDeveloperMutationVariables>;
+export const RotateDeveloperKeyDocument = {
+  kind: "Document",
+  definitions: [
+    {
+      kind: "OperationDefinition",
+      operation: "mutation",
+      name: { kind: "Name", value: "RotateDeveloperKey" },
+      variableDefinitions: [
+        {
+          kind: "VariableDefinition",
+          variable: { kind: "Variable", name: { kind: "Name", value: "id" } },
+          type: { kind: "NamedType", name: { kind: "Name", value: "ID" } },
+        },
+      ],
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "rotateDeveloperKey" },
+            arguments: [
+              {
+                kind: "Argument",
+                name: { kind: "Name", value: "id" },
+                value: { kind: "Variable", name: { kind: "Name", value: "id" } },
+              },
+            ],
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [
+                { kind: "Field", name: { kind: "Name", value: "key" } },
+                {
+                  kind: "Field",
+                  name: { kind: "Name", value: "developer" },
+                  selectionSet: {
+                    kind: "SelectionSet",
+                    selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "Developer" } }],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "Developer" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "Developer" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "id" } },
+          { kind: "Field", name: { kind: "Name", value: "name" } },
+          { kind: "Field", name: { kind: "Name", value: "createdAt" } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<RotateDeveloperKeyMutation, RotateDeveloperKeyMutationVariables>;
 export const PublishEventDocument = {
   kind: "Document",
   definitions: [

@@ -179,6 +179,16 @@ export interface MultiverseOperations {
   ): Promise<G.RoomOccupantsSnapshotQuery["roomOccupants"]>;
 
   /**
+   * Replaces a developer's key: the old one stops working at once and live connections holding it end (close code 4011). The new key is shown only this once.
+   *
+   * Sends `mutation RotateDeveloperKey` (sdk/operations/developers.graphql).
+   */
+  rotateDeveloperKey(
+    variables?: G.RotateDeveloperKeyMutationVariables,
+    options?: RequestOptions,
+  ): Promise<G.RotateDeveloperKeyMutation["rotateDeveloperKey"]>;
+
+  /**
    * Replaces a game's API key: the old one stops working at once. The new key is shown only this once.
    *
    * Sends `mutation RotateGameKey` (sdk/operations/games.graphql).
@@ -396,6 +406,14 @@ export const operations = {
     inputOnly: false,
     query:
       "query RoomOccupantsSnapshot($roomId:ID!){roomOccupants(roomId:$roomId){...RoomOccupants}}fragment Player on Player{id gameId externalId displayName roomId online lastSeenAt createdAt}fragment RoomOccupants on RoomOccupants{roomId version occupants{...Player}change{kind playerId cause}}",
+  },
+  rotateDeveloperKey: {
+    kind: "mutation",
+    operationName: "RotateDeveloperKey",
+    field: "rotateDeveloperKey",
+    inputOnly: false,
+    query:
+      "mutation RotateDeveloperKey($id:ID){rotateDeveloperKey(id:$id){key developer{...Developer}}}fragment Developer on Developer{id name createdAt}",
   },
   rotateGameKey: {
     kind: "mutation",

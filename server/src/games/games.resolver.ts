@@ -6,9 +6,7 @@ import { badInput, notFound } from "../errors/errors.ts";
 import type { Context } from "../graphql/context.ts";
 import { GameStatus } from "../graphql/enums.ts";
 import { SLUG, UUID } from "../graphql/validators.ts";
-import type { CredentialEnd } from "../realtime/credential-watch.ts";
 import { Realm } from "../realms/realm.type.ts";
-import type { Services } from "../services.ts";
 import { Game } from "./game.type.ts";
 import { registerGame } from "./games.service.ts";
 import { RegisterGameInput } from "./register-game.input.ts";
@@ -71,7 +69,7 @@ export class GamesResolver {
     requireSlug(id);
     await requireGame(services.prisma, principal, id, "manage");
     const game = await services.prisma.game.update({ where: { id }, data: { status: "UNREGISTERED" } });
-    await endLiveCredentials(services, id, "game-unregistered");
+    await services.realtime.credentials.ended({ why: "game-unregistered", gameId: id });
     return game;
   }
 
@@ -102,7 +100,7 @@ export class GamesResolver {
     await requireGame(services.prisma, principal, id, "manage");
     const apiKey = generateKey("game");
     const game = await services.prisma.game.update({ where: { id }, data: { apiKeyHash: hashKey(apiKey) } });
-    await endLiveCredentials(services, id, "key-rotated");
+    await services.realtime.credentials.ended({ why: "key-rotated", gameId: id });
     return { game, apiKey };
   }
 
@@ -137,17 +135,4 @@ export class GamesResolver {
     await services.realtime.presence.heartbeat(gameId, ids);
     return game;
   }
-}
-
-/**
- * Ends the live WebSocket connections that hold the game's old credentials, on every node. The
- * change is already committed and HTTP refuses the old credential at once: when the bus does not
- * answer, the mutation still succeeds and those connections last until they close (logged).
- */
-async function endLiveCredentials(services: Services, gameId: string, why: CredentialEnd): Promise<void> {
-  await services.realtime.credentials
-    .ended(gameId, why)
-    .catch((err: unknown) =>
-      services.logger.warn({ err, gameId, why }, "credential watch: live connections could not be told"),
-    );
 }

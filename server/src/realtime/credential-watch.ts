@@ -4,8 +4,11 @@ import type { Logger } from "../observability/logger.ts";
 import { CloseCode } from "./close-codes.ts";
 import { Channel } from "./topics.ts";
 
-/** Why a game's credentials stopped being valid. */
-export type CredentialEnd = "key-rotated" | "game-unregistered";
+/** Which credentials stopped being valid, and why. */
+export type CredentialEnd =
+  { why: "key-rotated" | "game-unregistered"; gameId: string } | { why: "developer-key-rotated"; developerId: string };
+
+type Why = CredentialEnd["why"] | "token-expired";
 
 /** What a live connection tells the watch: who it acts as, and how to end it. */
 export interface WatchedConnection {
@@ -13,19 +16,49 @@ export interface WatchedConnection {
   close(code: number, reason: string): void;
 }
 
-const REASONS: Record<CredentialEnd | "token-expired", string> = {
+const REASONS: Record<Why, string> = {
   "token-expired": "The player token expired: reconnect with a new one",
   "key-rotated": "The game's API key was rotated: reconnect with the new key",
   "game-unregistered": "The game was unregistered",
+  "developer-key-rotated": "The developer key was rotated: reconnect with the new key",
 };
+
+/** Whether a connection acting as `p` held a credential that `end` ended. */
+function endedFor(p: Principal, end: CredentialEnd): boolean {
+  switch (end.why) {
+    case "key-rotated":
+      return p.kind === "game" && p.gameId === end.gameId;
+    case "game-unregistered":
+      return (p.kind === "game" || p.kind === "player") && p.gameId === end.gameId;
+    case "developer-key-rotated":
+      return p.kind === "developer" && p.developerId === end.developerId;
+  }
+}
+
+/** A bus message as a CredentialEnd, or undefined when it is not one. */
+function parseEnd(text: string): CredentialEnd | undefined {
+  let m: Record<string, unknown>;
+  try {
+    m = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if ((m["why"] === "key-rotated" || m["why"] === "game-unregistered") && typeof m["gameId"] === "string") {
+    return { why: m["why"], gameId: m["gameId"] };
+  }
+  if (m["why"] === "developer-key-rotated" && typeof m["developerId"] === "string") {
+    return { why: m["why"], developerId: m["developerId"] };
+  }
+  return undefined;
+}
 
 /** The largest delay setTimeout takes (about 24.8 days); tokens live a day at most. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Ends live connections whose credential stopped being valid, with close code 4011: a player
- * token when it expires, a game's API key when it is rotated, and the game's key and every one
- * of its player tokens when the game is unregistered. Rotations and unregistrations reach every
+ * token when it expires, a game's API key or a developer key when it is rotated, and the game's
+ * key and every one of its player tokens when the game is unregistered. Rotations and unregistrations reach every
  * node over the bus (`ended`); each node closes its own connections. HTTP needs none of this:
  * each request is authenticated afresh.
  */
@@ -63,9 +96,18 @@ export class CredentialWatch {
     };
   }
 
-  /** Tells every node that `gameId`'s credentials ended for `why`. */
-  async ended(gameId: string, why: CredentialEnd): Promise<void> {
-    await this.bus.publish(Channel.credentials, JSON.stringify({ gameId, why }));
+  /**
+   * Tells every node (this one included) that these credentials ended. Never throws: the change
+   * is committed already and HTTP refuses the old credential at once, so when the bus does not
+   * answer, the caller's mutation still succeeds; the live connections holding the credential
+   * then last until they close (logged as a warning).
+   */
+  async ended(end: CredentialEnd): Promise<void> {
+    await this.bus
+      .publish(Channel.credentials, JSON.stringify(end))
+      .catch((err: unknown) =>
+        this.logger.warn({ err, ...end }, "credential watch: live connections could not be told"),
+      );
   }
 
   /** How many connections this node watches (for tests and metrics). */
@@ -74,23 +116,15 @@ export class CredentialWatch {
   }
 
   #heard(text: string): void {
-    let message: { gameId?: unknown; why?: unknown };
-    try {
-      message = JSON.parse(text) as typeof message;
-    } catch {
-      this.logger.warn("credential watch: a message that is not JSON was dropped");
+    const end = parseEnd(text);
+    if (!end) {
+      this.logger.warn("credential watch: a message that is not a credential end was dropped");
       return;
     }
-    const { gameId, why } = message;
-    if (typeof gameId !== "string" || (why !== "key-rotated" && why !== "game-unregistered")) return;
-    for (const c of [...this.#live.keys()]) {
-      const p = c.principal;
-      const ofGame = (p.kind === "game" || p.kind === "player") && p.gameId === gameId;
-      if (ofGame && (p.kind === "game" || why === "game-unregistered")) this.#end(c, why);
-    }
+    for (const c of [...this.#live.keys()]) if (endedFor(c.principal, end)) this.#end(c, end.why);
   }
 
-  #end(c: WatchedConnection, why: CredentialEnd | "token-expired"): void {
+  #end(c: WatchedConnection, why: Why): void {
     clearTimeout(this.#live.get(c));
     this.#live.delete(c);
     c.close(CloseCode.CredentialEnded, REASONS[why]);
