@@ -50,6 +50,9 @@ async function throughput(n: number, call: (i: number) => Promise<unknown>): Pro
   return n / ((performance.now() - t) / 1000);
 }
 
+/** Players the game vouches for in one heartbeat (all online after the first call). */
+const HEARTBEAT_PLAYERS = 200;
+
 /** Games in the directory besides "bench", each with 3 realms of 2 rooms (the nested query's load). */
 const DIRECTORY_GAMES = 20;
 
@@ -125,6 +128,18 @@ async function main(): Promise<void> {
     };
     const playerId = p.upsertPlayer.id;
     await seedDirectory(url);
+    const crowd: string[] = [];
+    for (let i = 0; i < HEARTBEAT_PLAYERS; i++) {
+      const r = (await post(
+        url,
+        key,
+        `mutation($e: String!) { upsertPlayer(input: { externalId: $e, displayName: $e }) { id } }`,
+        {
+          e: `crowd-${i}`,
+        },
+      )) as { upsertPlayer: { id: string } };
+      crowd.push(r.upsertPlayer.id);
+    }
 
     const ops: Record<string, (i: number) => Promise<unknown>> = {
       "GET /healthz (baseline)": () => fetch(`${url}/healthz`).then((r) => r.text()),
@@ -137,6 +152,8 @@ async function main(): Promise<void> {
           p: playerId,
           r: rooms[i % 2],
         }),
+      [`mutation heartbeat (${HEARTBEAT_PLAYERS} players, online)`]: () =>
+        post(url, key, `mutation($ids: [ID!]!) { heartbeat(playerIds: $ids) { id } }`, { ids: crowd }),
       "mutation publishEvent": (i) =>
         post(url, key, `mutation($d: JSON) { publishEvent(input: { type: "bench", data: $d }) { seq } }`, {
           d: { i },

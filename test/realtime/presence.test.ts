@@ -149,6 +149,19 @@ describe("presence and room occupants", () => {
     expect(off!.roomOccupants.change).toEqual({ kind: "LEFT", playerId: bob, cause: "EXPIRED" });
     expect(off!.roomOccupants.occupants).toEqual([]);
   });
+
+  it("a heartbeat for many players announces only those who were offline", async () => {
+    const carol = await upsertPlayer(s, key, "carol");
+    const dave = await upsertPlayer(s, key, "dave");
+    const watcher = await ws(key);
+    const presence = subscribe<PresenceMsg>(watcher, PRESENCE);
+    await ws(await issuePlayerToken(s, key, carol));
+    expect((await presence.received(1))[0]!.presence).toEqual({ playerId: carol, online: true, cause: "CONNECTED" });
+    // Carol is online already: only Dave's change is published (in list order, so a duplicate
+    // for Carol would arrive before it).
+    must(await s.gql(`mutation($ids: [ID!]!) { heartbeat(playerIds: $ids) { id } }`, { ids: [carol, dave] }, key));
+    expect((await presence.received(2))[1]!.presence).toEqual({ playerId: dave, online: true, cause: "CONNECTED" });
+  });
 });
 
 // Its own server with the usual long presence lease: this is about concurrency, and a 1 s lease

@@ -74,9 +74,16 @@ export class Presence {
     await this.#release(gameId, playerId, this.o.nodeId, "DISCONNECTED");
   }
 
-  /** The game server vouches for these players (`heartbeat(playerIds)`). */
+  /**
+   * The game server vouches for these players (`heartbeat(playerIds)`): one read of who is online
+   * and one write for the whole list, however long, then a change for each who was not online.
+   */
   async heartbeat(gameId: string, playerIds: string[]): Promise<void> {
-    for (const playerId of playerIds) await this.#hold(gameId, playerId, HEARTBEAT, "CONNECTED");
+    if (playerIds.length === 0) return;
+    const was = await this.online(gameId);
+    const members = playerIds.map((playerId) => member(playerId, HEARTBEAT));
+    await this.o.bus.touch(TimedSet.online(gameId), members, Date.now() + this.o.ttlMs);
+    for (const playerId of playerIds) if (!was.has(playerId)) await this.#changed(gameId, playerId, true, "CONNECTED");
   }
 
   /** Removes expired entries of every game and publishes who went offline (the tick leader calls it). */
