@@ -56,33 +56,49 @@ const HEARTBEAT_PLAYERS = 200;
 /** Games in the directory besides "bench", each with 3 realms of 2 rooms (the nested query's load). */
 const DIRECTORY_GAMES = 20;
 
+/** Registers game `id` as the admin: its key and its first realm. */
+async function registerBenchGame(url: string, id: string): Promise<{ apiKey: string; realmId: string }> {
+  const r = (await post(
+    url,
+    ADMIN,
+    `mutation($id: String!) { registerGame(input: { id: $id, name: $id, developerName: "Bench",
+      realm: { name: "R0", realmType: "t", adjacency: "a", resonance: "r" } }) { apiKey game { realms { id } } } }`,
+    { id },
+  )) as { registerGame: { apiKey: string; game: { realms: { id: string }[] } } };
+  return { apiKey: r.registerGame.apiKey, realmId: r.registerGame.game.realms[0]!.id };
+}
+
+async function createBenchRoom(url: string, key: string, realmId: string, name: string): Promise<string> {
+  const r = (await post(url, key, `mutation($i: CreateRoomInput!) { createRoom(input: $i) { id } }`, {
+    i: { realmId, name },
+  })) as { createRoom: { id: string } };
+  return r.createRoom.id;
+}
+
+async function upsertBenchPlayer(url: string, key: string, externalId: string): Promise<string> {
+  const r = (await post(
+    url,
+    key,
+    `mutation($e: String!) { upsertPlayer(input: { externalId: $e, displayName: $e }) { id } }`,
+    {
+      e: externalId,
+    },
+  )) as { upsertPlayer: { id: string } };
+  return r.upsertPlayer.id;
+}
+
 async function seedDirectory(url: string): Promise<void> {
   for (let g = 0; g < DIRECTORY_GAMES; g++) {
-    const reg = (await post(
-      url,
-      ADMIN,
-      `mutation($id: String!) { registerGame(input: { id: $id, name: $id, developerName: "Bench",
-        realm: { name: "R0", realmType: "t", adjacency: "a", resonance: "r" } }) { apiKey game { realms { id } } } }`,
-      { id: `dir-${g}` },
-    )) as { registerGame: { apiKey: string; game: { realms: { id: string }[] } } };
-    const realmIds = [reg.registerGame.game.realms[0]!.id];
+    const game = await registerBenchGame(url, `dir-${g}`);
+    const realmIds = [game.realmId];
     for (const name of ["R1", "R2"]) {
-      const r = (await post(
-        url,
-        reg.registerGame.apiKey,
-        `mutation($i: CreateRealmInput!) { createRealm(input: $i) { id } }`,
-        {
-          i: { name, realmType: "t", adjacency: "a", resonance: "r" },
-        },
-      )) as { createRealm: { id: string } };
+      const r = (await post(url, game.apiKey, `mutation($i: CreateRealmInput!) { createRealm(input: $i) { id } }`, {
+        i: { name, realmType: "t", adjacency: "a", resonance: "r" },
+      })) as { createRealm: { id: string } };
       realmIds.push(r.createRealm.id);
     }
     for (const realmId of realmIds) {
-      for (const name of ["A", "B"]) {
-        await post(url, reg.registerGame.apiKey, `mutation($i: CreateRoomInput!) { createRoom(input: $i) { id } }`, {
-          i: { realmId, name },
-        });
-      }
+      for (const name of ["A", "B"]) await createBenchRoom(url, game.apiKey, realmId, name);
     }
   }
 }
@@ -104,42 +120,13 @@ async function main(): Promise<void> {
   await app.start();
   const url = app.url;
   try {
-    const reg = (await post(
-      url,
-      ADMIN,
-      `mutation { registerGame(input: { id: "bench", name: "Bench", developerName: "Bench",
-        realm: { name: "R", realmType: "t", adjacency: "a", resonance: "r" } }) { apiKey game { realms { id } } } }`,
-    )) as { registerGame: { apiKey: string; game: { realms: { id: string }[] } } };
-    const key = reg.registerGame.apiKey;
-    const realmId = reg.registerGame.game.realms[0]!.id;
+    const { apiKey: key, realmId } = await registerBenchGame(url, "bench");
     const rooms: string[] = [];
-    for (const name of ["A", "B"]) {
-      const r = (await post(url, key, `mutation($i: CreateRoomInput!) { createRoom(input: $i) { id } }`, {
-        i: { realmId, name },
-      })) as { createRoom: { id: string } };
-      rooms.push(r.createRoom.id);
-    }
-    const p = (await post(
-      url,
-      key,
-      `mutation { upsertPlayer(input: { externalId: "p", displayName: "P" }) { id } }`,
-    )) as {
-      upsertPlayer: { id: string };
-    };
-    const playerId = p.upsertPlayer.id;
+    for (const name of ["A", "B"]) rooms.push(await createBenchRoom(url, key, realmId, name));
+    const playerId = await upsertBenchPlayer(url, key, "p");
     await seedDirectory(url);
     const crowd: string[] = [];
-    for (let i = 0; i < HEARTBEAT_PLAYERS; i++) {
-      const r = (await post(
-        url,
-        key,
-        `mutation($e: String!) { upsertPlayer(input: { externalId: $e, displayName: $e }) { id } }`,
-        {
-          e: `crowd-${i}`,
-        },
-      )) as { upsertPlayer: { id: string } };
-      crowd.push(r.upsertPlayer.id);
-    }
+    for (let i = 0; i < HEARTBEAT_PLAYERS; i++) crowd.push(await upsertBenchPlayer(url, key, `crowd-${i}`));
 
     const ops: Record<string, (i: number) => Promise<unknown>> = {
       "GET /healthz (baseline)": () => fetch(`${url}/healthz`).then((r) => r.text()),

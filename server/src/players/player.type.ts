@@ -22,4 +22,10 @@ export class Player {
 
   @Field(() => Date)
   createdAt!: Date;
+
+  /**
+   * Whether the player is online, when whoever produced this row knows already (an occupant
+   * list, `players(online:)`); the `online` field then reads nothing. Not a field itself.
+   */
+  online?: boolean;
 }

@@ -24,14 +24,14 @@ export class PlayersResolver {
     const players = await services.prisma.player.findMany({ where: { gameId: id }, orderBy: { createdAt: "asc" } });
     if (online === undefined || online === null) return players;
     const now = await ctx.loaders.onlineIn.load(id);
-    return players.filter((p) => now.has(p.id) === online);
+    return players.filter((p) => now.has(p.id) === online).map((p) => ({ ...p, online }));
   }
 
   @FieldResolver(() => Boolean, {
     description: "Connected now (a connection with its token is open), or vouched for by its game's heartbeat.",
   })
   async online(@Root() player: Player, @Ctx() ctx: Context): Promise<boolean> {
-    return (await ctx.loaders.onlineIn.load(player.gameId)).has(player.id);
+    return player.online ?? (await ctx.loaders.onlineIn.load(player.gameId)).has(player.id);
   }
 
   @FieldResolver(() => Room, { nullable: true })

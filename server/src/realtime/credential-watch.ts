@@ -58,8 +58,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * Ends live connections whose credential stopped being valid, with close code 4011: a player
  * token when it expires, a game's API key or a developer key when it is rotated, and the game's
- * key and every one of its player tokens when the game is unregistered. Rotations and unregistrations reach every
- * node over the bus (`ended`); each node closes its own connections. HTTP needs none of this:
+ * key and every one of its player tokens when the game is unregistered. Rotations and
+ * unregistrations reach every node over the bus (`ended`); each node closes its own connections. HTTP needs none of this:
  * each request is authenticated afresh.
  */
 export class CredentialWatch {
@@ -90,10 +90,12 @@ export class CredentialWatch {
       timer.unref();
     }
     this.#live.set(c, timer);
-    return () => {
-      clearTimeout(this.#live.get(c));
-      this.#live.delete(c);
-    };
+    return () => this.#forget(c);
+  }
+
+  #forget(c: WatchedConnection): void {
+    clearTimeout(this.#live.get(c));
+    this.#live.delete(c);
   }
 
   /**
@@ -110,11 +112,6 @@ export class CredentialWatch {
       );
   }
 
-  /** How many connections this node watches (for tests and metrics). */
-  get size(): number {
-    return this.#live.size;
-  }
-
   #heard(text: string): void {
     const end = parseEnd(text);
     if (!end) {
@@ -125,8 +122,7 @@ export class CredentialWatch {
   }
 
   #end(c: WatchedConnection, why: Why): void {
-    clearTimeout(this.#live.get(c));
-    this.#live.delete(c);
+    this.#forget(c);
     c.close(CloseCode.CredentialEnded, REASONS[why]);
   }
 

@@ -9,6 +9,14 @@ export interface WirePlayer {
   createdAt: string;
 }
 
+/**
+ * A room's occupants: those of `players` who are `online`, marked so (the `online` field of an
+ * occupant then reads nothing: every message to every watcher would otherwise read the set).
+ */
+export function occupantsOf<P extends { id: string }>(players: P[], online: Set<string>): (P & { online: true })[] {
+  return players.filter((p) => online.has(p.id)).map((p) => ({ ...p, online: true as const }));
+}
+
 /** A change to a room's occupants, as the bus carries it. */
 export interface OccupantChange {
   kind: "JOINED" | "LEFT";

@@ -1,7 +1,7 @@
 import type { Bus } from "../bus/bus.ts";
 import type { PrismaClient } from "../db/client.ts";
 import type { Logger } from "../observability/logger.ts";
-import type { OccupantChange, PresenceMessage, RoomMessage } from "./occupancy.ts";
+import { occupantsOf, type OccupantChange, type PresenceMessage, type RoomMessage } from "./occupancy.ts";
 import { Channel, TimedSet } from "./topics.ts";
 
 const HEARTBEAT = "heartbeat";
@@ -59,7 +59,7 @@ export class Presence {
     const key = `${gameId}|${playerId}`;
     const n = (this.#local.get(key) ?? 0) + 1;
     this.#local.set(key, n);
-    if (n === 1) await this.#hold(gameId, playerId, this.o.nodeId, "CONNECTED");
+    if (n === 1) await this.#hold(gameId, [playerId], this.o.nodeId);
   }
 
   /** A connection holding the player's token closed on this node. */
@@ -74,16 +74,9 @@ export class Presence {
     await this.#release(gameId, playerId, this.o.nodeId, "DISCONNECTED");
   }
 
-  /**
-   * The game server vouches for these players (`heartbeat(playerIds)`): one read of who is online
-   * and one write for the whole list, however long, then a change for each who was not online.
-   */
+  /** The game server vouches for these players (`heartbeat(playerIds)`). */
   async heartbeat(gameId: string, playerIds: string[]): Promise<void> {
-    if (playerIds.length === 0) return;
-    const was = await this.online(gameId);
-    const members = playerIds.map((playerId) => member(playerId, HEARTBEAT));
-    await this.o.bus.touch(TimedSet.online(gameId), members, Date.now() + this.o.ttlMs);
-    for (const playerId of playerIds) if (!was.has(playerId)) await this.#changed(gameId, playerId, true, "CONNECTED");
+    await this.#hold(gameId, playerIds, HEARTBEAT);
   }
 
   /** Removes expired entries of every game and publishes who went offline (the tick leader calls it). */
@@ -94,11 +87,13 @@ export class Presence {
     for (const set of await bus.timedSets(TimedSet.onlinePrefix)) {
       const gameId = set.slice(TimedSet.onlinePrefix.length);
       const expired = await bus.sweep(set, now);
+      if (expired.length === 0) continue;
+      // One read per game: an expired entry's player may still be held by another holder.
+      const online = await this.online(gameId);
       for (const playerId of new Set(expired.map(playerOf))) {
-        if (!(await this.#isOnline(gameId, playerId))) {
-          gone++;
-          await this.#changed(gameId, playerId, false, "EXPIRED");
-        }
+        if (online.has(playerId)) continue;
+        gone++;
+        await this.#changed(gameId, playerId, false, "EXPIRED");
       }
     }
     return gone;
@@ -108,10 +103,16 @@ export class Presence {
     return (await this.online(gameId)).has(playerId);
   }
 
-  async #hold(gameId: string, playerId: string, holder: string, cause: OccupantChange["cause"]): Promise<void> {
-    const was = await this.#isOnline(gameId, playerId);
-    await this.o.bus.touch(TimedSet.online(gameId), [member(playerId, holder)], Date.now() + this.o.ttlMs);
-    if (!was) await this.#changed(gameId, playerId, true, cause);
+  /**
+   * `holder` holds these players online: one read of who is online and one write for the whole
+   * list, however long, then a CONNECTED change for each who was not online, in list order.
+   */
+  async #hold(gameId: string, playerIds: string[], holder: string): Promise<void> {
+    if (playerIds.length === 0) return;
+    const was = await this.online(gameId);
+    const members = playerIds.map((playerId) => member(playerId, holder));
+    await this.o.bus.touch(TimedSet.online(gameId), members, Date.now() + this.o.ttlMs);
+    for (const playerId of playerIds) if (!was.has(playerId)) await this.#changed(gameId, playerId, true, "CONNECTED");
   }
 
   async #release(gameId: string, playerId: string, holder: string, cause: OccupantChange["cause"]): Promise<void> {
@@ -178,9 +179,11 @@ export class Presence {
     const message: RoomMessage = {
       roomId,
       version: version.toString(),
-      occupants: players
-        .filter((p) => online.has(p.id))
-        .map((p) => ({ ...p, lastSeenAt: p.lastSeenAt?.toISOString() ?? null, createdAt: p.createdAt.toISOString() })),
+      occupants: occupantsOf(players, online).map((p) => ({
+        ...p,
+        lastSeenAt: p.lastSeenAt?.toISOString() ?? null,
+        createdAt: p.createdAt.toISOString(),
+      })),
       change,
     };
     await bus.publish(Channel.room(roomId), JSON.stringify(message));

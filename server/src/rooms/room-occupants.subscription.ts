@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, ID, Resolver, Root, Subscription } from "type-gra
 import { closeSlowConsumer, type Context } from "../graphql/context.ts";
 import { BoundedQueue } from "../realtime/bounded-queue.ts";
 import { stoppable } from "../realtime/stoppable.ts";
-import type { RoomMessage } from "../realtime/occupancy.ts";
+import { occupantsOf, type RoomMessage } from "../realtime/occupancy.ts";
 import { Channel } from "../realtime/topics.ts";
 import type { OccupantChange } from "./occupant-change.type.ts";
 import { RoomOccupants } from "./room-occupants.type.ts";
@@ -34,7 +34,7 @@ async function subscribeRoom(ctx: Context, roomId: string): Promise<AsyncIterabl
       );
       const online = await realtime.presence.online(room.gameId);
       let last = snapshot.version;
-      yield { roomId, version: last, occupants: snapshot.players.filter((p) => online.has(p.id)), change: null };
+      yield { roomId, version: last, occupants: occupantsOf(snapshot.players, online), change: null };
       for await (const m of queue) {
         const version = BigInt(m.version);
         if (version <= last) continue;
@@ -42,10 +42,12 @@ async function subscribeRoom(ctx: Context, roomId: string): Promise<AsyncIterabl
         yield {
           roomId,
           version,
+          // Only online players are occupants (see Presence.publishRoom).
           occupants: m.occupants.map((p) => ({
             ...p,
             lastSeenAt: p.lastSeenAt ? new Date(p.lastSeenAt) : null,
             createdAt: new Date(p.createdAt),
+            online: true,
           })),
           change: m.change as OccupantChange | null,
         };

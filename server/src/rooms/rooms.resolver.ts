@@ -10,6 +10,7 @@ import { RoomOccupants } from "./room-occupants.type.ts";
 import { Room } from "./room.type.ts";
 import { requireRoom } from "./rooms.service.ts";
 import { present } from "../graphql/loaders.ts";
+import { occupantsOf } from "../realtime/occupancy.ts";
 
 @Resolver(() => Room)
 export class RoomsResolver {
@@ -31,7 +32,7 @@ export class RoomsResolver {
         const room = await requireRoom(tx, principal, roomId, "private");
         const players = await tx.player.findMany({ where: { roomId }, orderBy: { displayName: "asc" } });
         const online = await services.realtime.presence.online(room.gameId);
-        return { roomId, version: room.version, occupants: players.filter((p) => online.has(p.id)), change: null };
+        return { roomId, version: room.version, occupants: occupantsOf(players, online), change: null };
       },
       { isolationLevel: "RepeatableRead" },
     );
