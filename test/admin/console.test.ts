@@ -2,10 +2,11 @@
 // server serving admin/dist at /admin. Every test fails on a browser console error or on any
 // request to a host other than localhost/127.0.0.1 (the console bundles everything, no CDN).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { unavailable } from "../support/availability.ts";
 import { createRoom, movePlayer, must, registerGame, upsertPlayer } from "../support/fixtures.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
 
@@ -21,6 +22,15 @@ const LAUNCH_ARGS = [
 ];
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const IMAGES = fileURLToPath(new URL("../../docs/images/", import.meta.url));
+
+/**
+ * Takes a screenshot (so the page rendered); writes it to docs/images/NAME.png only when asked
+ * (`npm run screenshots`), so a test run leaves the tracked images alone.
+ */
+async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  const write = process.env["UPDATE_SCREENSHOTS"] === "1";
+  await page.screenshot({ ...options, ...(write ? { path: `${IMAGES}${name}.png` } : {}) });
+}
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /** Why Chromium cannot run here, or null when it can. */
@@ -36,7 +46,7 @@ async function chromiumProblem(): Promise<string | null> {
 }
 
 const problem = await chromiumProblem();
-if (problem) console.warn(`!!! SKIPPING the admin console browser tests: Chromium cannot run: ${problem}`);
+unavailable("Chromium (CHROMIUM_PATH) for the admin console tests", problem);
 
 // A browser beside the other suites on a small machine is slow: give each test room.
 describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000 }, () => {
@@ -55,7 +65,6 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
       // npm install / npm ci build it (postinstall); build it here when someone skipped that.
       execFileSync("npm", ["run", "build", "-w", "admin"], { cwd: ROOT, stdio: "ignore" });
     }
-    mkdirSync(IMAGES, { recursive: true });
     s = await startTestServer();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
   }, 180_000);
@@ -109,7 +118,7 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
   it("signs in with the admin token and shows live universe counts", async () => {
     await page.goto(`${s.url}/admin/`);
     await page.getByLabel("Admin token or developer key").waitFor();
-    await page.screenshot({ path: `${IMAGES}admin-sign-in.png` });
+    await screenshot(page, "admin-sign-in");
     await signIn();
     await expect.poll(() => page.getByTestId("connection-status").textContent()).toBe("connected");
     await page.getByTestId("universe-games").waitFor();
@@ -117,7 +126,7 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
       TEST_ADMIN_TOKEN,
     );
     await page.getByText("Live.").waitFor();
-    await page.screenshot({ path: `${IMAGES}admin-universe.png` });
+    await screenshot(page, "admin-universe");
   });
 
   it("registers a game, shows its API key once and lists it", async () => {
@@ -136,7 +145,7 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     expect(key).toMatch(/\S{16,}/);
     await page.getByRole("cell", { name: "Console Game" }).waitFor();
     await page.getByRole("button", { name: "Copy" }).waitFor();
-    await page.screenshot({ path: `${IMAGES}admin-games.png` });
+    await screenshot(page, "admin-games");
     // The key works: the game can act with it.
     const games = must(await s.gql<{ game: { id: string } }>(`{ game(id: "console-game") { id } }`, {}, key!));
     expect(games.game.id).toBe("console-game");
@@ -166,7 +175,7 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     await expect.poll(() => occupants.getByText("Player alice").count()).toBe(0);
     await occupants.getByText("Player bob").waitFor();
     expect(page.url()).toBe(url); // no reload, no navigation
-    await page.screenshot({ path: `${IMAGES}admin-room.png` });
+    await screenshot(page, "admin-room");
   });
 
   it("says clearly that a bad token was refused", async () => {
@@ -178,7 +187,7 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     expect(await alert.textContent()).toContain("UNAUTHENTICATED");
     await page.getByText("The API refused this credential.").waitFor();
     expect(await page.evaluate<string | null>(`sessionStorage.getItem("multiverse.admin.credential")`)).toBeNull();
-    await page.screenshot({ path: `${IMAGES}admin-bad-token.png` });
+    await screenshot(page, "admin-bad-token");
   });
 
   it("streams events published through the API", async () => {
@@ -192,7 +201,7 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
       await s.gql(`mutation { publishEvent(input: { type: "trade.offer", data: { gold: 5 } }) { seq } }`, {}, g.apiKey),
     );
     await page.getByTestId("events").getByText("trade.offer").waitFor();
-    await page.screenshot({ path: `${IMAGES}admin-events.png` });
+    await screenshot(page, "admin-events");
   });
 
   it("publishes an event from the form, routed by realm, and shows it in the live stream", async () => {
@@ -285,7 +294,7 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     await expect
       .poll(() => page.locator(".graphiql-response").innerText(), { timeout: 30_000 })
       .toContain("currentTick");
-    await page.screenshot({ path: `${IMAGES}admin-graphiql.png` });
+    await screenshot(page, "admin-graphiql");
   });
 
   it("runs a subscription in GraphiQL over graphql-ws with the credential", { timeout: 90_000 }, async () => {
@@ -329,7 +338,7 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
       payload: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
     });
     await page.getByRole("button", { name: /prettify/i }).click();
-    await page.screenshot({ path: `${IMAGES}admin-graphiql-subscription.png` });
+    await screenshot(page, "admin-graphiql-subscription");
   });
 
   it("fits laptop and tablet widths: no sideways scrolling, every view reachable", async () => {
@@ -380,7 +389,7 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
           expect(box && box.x >= 0 && box.x + box.width <= width, `${name} ${path}: nav link off screen`).toBe(true);
         }
         if (name === "tablet" && (path === "games" || path === "events")) {
-          await page.screenshot({ path: `${IMAGES}admin-tablet-${path}.png`, fullPage: true });
+          await screenshot(page, `admin-tablet-${path}`, { fullPage: true });
         }
       }
     }
@@ -397,7 +406,7 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
       const paths = await chart.locator("path").evaluateAll((els) => els.map((e) => e.getAttribute("d") ?? ""));
       expect(paths).toHaveLength(2);
       for (const d of paths) expect(d.match(/[ML]/g)!.length).toBeGreaterThanOrEqual(2);
-      await page.screenshot({ path: `${IMAGES}admin-universe-ticks.png` });
+      await screenshot(page, "admin-universe-ticks");
     } finally {
       await page.context().close();
       await ticking.stop();
@@ -422,7 +431,7 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     expect(await page.getByTestId("api-key").textContent()).toMatch(/\S{16,}/);
     await page.getByRole("button", { name: "Unregister pause-game" }).click();
     await page.getByRole("group", { name: "Confirm unregistering pause-game" }).waitFor();
-    await page.screenshot({ path: `${IMAGES}admin-games-actions.png` });
+    await screenshot(page, "admin-games-actions");
     await page.getByRole("button", { name: "Cancel" }).click();
   });
 
@@ -448,7 +457,7 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     // The newest 20, newest first: n25 … n6.
     const recent = page.getByTestId("recent-events").locator("tbody tr td:nth-child(2)");
     await expect.poll(() => recent.allInnerTexts()).toEqual(Array.from({ length: 20 }, (_, i) => `detail.n${25 - i}`));
-    await page.screenshot({ path: `${IMAGES}admin-game-detail.png` });
+    await screenshot(page, "admin-game-detail");
     // From here to the game's live events, filtered to it.
     await page.getByRole("link", { name: "Watch this game's events live" }).click();
     await expect.poll(() => page.getByLabel("Game id", { exact: true }).inputValue()).toBe("detail-game");
@@ -529,7 +538,7 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     }
     expect(seen).toBe(true);
     expect(page.url()).toBe(url);
-    await page.screenshot({ path: `${IMAGES}admin-presence.png` });
+    await screenshot(page, "admin-presence");
   });
 
   it("replays the event log from a seq and pauses the live list", async () => {

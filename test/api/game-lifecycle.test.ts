@@ -63,7 +63,7 @@ describe("a game's lifecycle", () => {
 describe("publish rate limit", () => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startTestServer({ RATE_LIMIT_EVENTS_PER_SECOND: "5" });
+    s = await startTestServer({ RATE_LIMIT_EVENTS_PER_SECOND: "2" });
   });
   afterAll(() => s?.stop());
 
@@ -71,12 +71,16 @@ describe("publish rate limit", () => {
     const dev = await createDeveloper(s, "Busy Dev");
     const g = await registerGame(s, dev.key, "chatty");
     const other = await registerGame(s, dev.key, "quiet");
-    // 12 in parallel: within one second (or two, at a boundary), at most 10 can pass.
+    // 12 in parallel. A window opens at its first hit and lasts a second, so a burst that takes
+    // `elapsed` ms spans at most floor(elapsed / 1000) + 1 windows of 2 publishes each, however
+    // slow a loaded machine makes it.
+    const started = Date.now();
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, i) => s.gql(PUBLISH, { i: { type: "burst", data: { i } } }, g.apiKey)),
     );
+    const windows = Math.floor((Date.now() - started) / 1000) + 1;
     const limited = results.filter((r) => errorCode(r) === "RATE_LIMITED");
-    expect(limited.length).toBeGreaterThanOrEqual(2);
+    expect(limited.length).toBeGreaterThanOrEqual(Math.max(1, 12 - 2 * windows));
     expect(limited[0]!.errors?.[0]?.extensions?.["retryAfterMs"]).toEqual(expect.any(Number));
     const stored = must(await s.gql<{ universe: { events: string } }>(`{ universe { events } }`, {}, TEST_ADMIN_TOKEN));
     expect(Number(stored.universe.events)).toBe(12 - limited.length);

@@ -6,6 +6,7 @@ import pg from "pg";
 import { Redis } from "ioredis";
 import type { TestProject } from "vitest/node";
 import { migrate } from "../../server/src/db/migrate.ts";
+import { unavailable } from "./availability.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -90,15 +91,10 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
   const haveRedis = await redisAnswers(redisUrl);
   const havePostgres = await postgresAnswers(postgresUrl);
 
+  // Without Postgres the suites run on embedded PGlite; without Redis its suites skip. Not in CI.
+  unavailable("Postgres (TEST_DATABASE_URL)", havePostgres ? null : `nothing answers at ${postgresUrl}`);
+  unavailable("Redis (TEST_REDIS_URL)", haveRedis ? null : `nothing answers at ${redisUrl}`);
   if (havePostgres) await prepareTemplate(postgresUrl);
-  else {
-    console.warn(
-      `\n!!! Postgres does not answer at ${postgresUrl}: the Postgres suites run on embedded PGlite instead.\n`,
-    );
-  }
-  if (!haveRedis) {
-    console.warn(`\n!!! Redis does not answer at ${redisUrl}: the Redis-only suites are SKIPPED.\n`);
-  }
   project.provide("postgresUrl", havePostgres ? postgresUrl : "");
   project.provide("templateDb", havePostgres ? TEMPLATE : "");
   project.provide("databasePrefix", PREFIX);
