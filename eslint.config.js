@@ -3,7 +3,17 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "server/src/generated/**", "**/dist/**", ".data/**", "coverage/**"] },
+  {
+    ignores: [
+      "**/node_modules/**",
+      "server/src/generated/**",
+      "**/dist/**",
+      ".data/**",
+      "coverage/**",
+      "reports/**",
+      ".stryker-tmp/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,7 +25,13 @@ export default tseslint.config(
   },
   {
     // Config files that tools load by their default export.
-    files: ["eslint.config.js", "vitest.config.ts", "prisma.config.ts", "admin/vite.config.ts"],
+    files: [
+      "eslint.config.js",
+      "vitest.config.ts",
+      "vitest.mutation.config.ts",
+      "prisma.config.ts",
+      "admin/vite.config.ts",
+    ],
     rules: { "no-restricted-syntax": "off" },
   },
   {
