@@ -79,7 +79,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     if (applied.length > 0) logger.info({ applied }, "migrations applied");
   }
 
-  const prisma = createPrismaClient(databaseUrl, { embedded: embedded !== undefined });
+  const metrics = new Metrics();
+  const prisma = createPrismaClient(databaseUrl, {
+    embedded: embedded !== undefined,
+    onQuery: () => metrics.dbQueries.inc(),
+  });
   // Connections are named per process (`multiverse-<host>-<pid>-cmd|sub`), so CLIENT LIST tells nodes apart.
   const redisName = `multiverse-${hostname()}-${process.pid}`;
   const bus: Bus = config.redisUrl
@@ -88,7 +92,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (config.databaseUrl && !config.redisUrl) {
     logger.warn("REDIS_URL is not set: the bus is in memory, so run this node alone (no other node sees its events)");
   }
-  const metrics = new Metrics();
   const realtime = await Realtime.start({ config, prisma, bus, logger, metrics });
   const services: Services = {
     config,

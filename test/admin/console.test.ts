@@ -541,9 +541,17 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     await screenshot(page, "admin-presence");
   });
 
-  it("replays the event log from a seq and pauses the live list", async () => {
+  it("replays the event log from a seq; a paused list holds new events back until resumed", async () => {
     const g = await registerGame(s, TEST_ADMIN_TOKEN, "replay-game", { developerName: "Replay Dev" });
     must(await s.gql(`mutation { publishEvent(input: { type: "replay.before", data: {} }) { seq } }`, {}, g.apiKey));
+    // The signal that the page received an event: its WebSocket frame (the list shows nothing while paused).
+    const arrived = new Promise<void>((resolve) => {
+      page.on("websocket", (socket) =>
+        socket.on("framereceived", ({ payload }) => {
+          if (String(payload).includes("replay.after")) resolve();
+        }),
+      );
+    });
     await signIn();
     await page.getByRole("link", { name: "Events" }).click();
     await page.getByLabel("Replay from seq").fill("0");
@@ -553,6 +561,12 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     await page.getByRole("button", { name: "Pause list" }).click();
     await page.getByText("The list is paused").waitFor();
     must(await s.gql(`mutation { publishEvent(input: { type: "replay.after", data: {} }) { seq } }`, {}, g.apiKey));
+    await arrived;
+    // Let the page handle the frame and render (two animation frames), then check it held the event back.
+    // (A string: the tests' tsconfig has no DOM types.)
+    await page.evaluate("new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))");
+    expect(await events.getByText("replay.after").count()).toBe(0);
+    await events.getByText("replay.before").waitFor();
     await page.getByRole("button", { name: "Resume list" }).click();
     await events.getByText("replay.after").waitFor();
   });

@@ -1,5 +1,6 @@
-// Type tests: what the SDK's main methods take and return, pinned. `npm run typecheck` checks
-// them (tsc); vitest runs them as no-ops.
+// Type tests: what the SDK's main methods take and return, pinned. Only tsc can fail them (at
+// runtime they are no-ops): types-check.test.ts runs tsc on this file under `npm test`, and
+// `npm run typecheck` checks it too.
 import { describe, expectTypeOf, it } from "vitest";
 import {
   createMultiverseClient,

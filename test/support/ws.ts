@@ -17,8 +17,15 @@ export interface TestWsClient {
   dispose(): Promise<void>;
 }
 
-/** A graphql-ws client for `baseUrl` (http://…) sending `credential`, without retries. */
-export function connectWs(baseUrl: string, credential?: string): TestWsClient {
+/**
+ * A graphql-ws client for `baseUrl` (http://…) sending `credential` as `authorization: Bearer …`,
+ * without retries. `options.connectionParams` sends those instead (e.g. `{ token }`).
+ */
+export function connectWs(
+  baseUrl: string,
+  credential?: string,
+  options: { connectionParams?: Record<string, unknown> } = {},
+): TestWsClient {
   let socket: WebSocket | undefined;
   let onConnected!: () => void;
   let onClosed!: (c: Closed) => void;
@@ -27,7 +34,7 @@ export function connectWs(baseUrl: string, credential?: string): TestWsClient {
   const client = createClient({
     url: `${baseUrl.replace(/^http/, "ws")}/graphql`,
     webSocketImpl: WebSocket,
-    connectionParams: credential ? { authorization: `Bearer ${credential}` } : {},
+    connectionParams: options.connectionParams ?? (credential ? { authorization: `Bearer ${credential}` } : {}),
     lazy: false,
     retryAttempts: 0,
     shouldRetry: () => false,

@@ -40,6 +40,7 @@ const schema = z.object({
     .min(65_536)
     .default(4 * 1024 * 1024),
   PRESENCE_TTL_SECONDS: z.coerce.number().min(1).max(3600).default(15),
+  WEBSOCKET_KEEPALIVE_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
   TICK_LEASE_MS: z.coerce.number().int().min(200).max(60_000).default(2000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
@@ -81,6 +82,8 @@ export interface Config {
   presenceTtlSeconds: number;
   /** The tick leader's lease; another node takes over within two lease periods. */
   tickLeaseMs: number;
+  /** A WebSocket ping this often; a client that has not answered it as long after is dropped. */
+  websocketKeepAliveSeconds: number;
   logLevel: Env["LOG_LEVEL"];
 }
 
@@ -137,6 +140,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxSocketBufferBytes: e.MAX_SOCKET_BUFFER_BYTES,
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
     tickLeaseMs: e.TICK_LEASE_MS,
+    websocketKeepAliveSeconds: e.WEBSOCKET_KEEPALIVE_SECONDS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema } from "graphql";
+import { GRAPHQL_TRANSPORT_WS_PROTOCOL } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { authenticate, bearerCredential } from "../auth/authenticate.ts";
@@ -204,8 +205,17 @@ export function attachWebSocket(
       },
     },
     wss,
-    15_000,
+    // A ping this often; a client that has not answered it as long after is dropped.
+    config.websocketKeepAliveSeconds * 1000,
   );
+  // useServer's own choice answers a client offering only another subprotocol (the old
+  // subscriptions-transport-ws `graphql-ws`) with none, so the client aborts the handshake and
+  // sees 1006. Accept the client's first offer instead: graphql-ws then closes the connection
+  // with 4406 (subprotocol not acceptable), which the client can read.
+  wss.options.handleProtocols = (protocols) =>
+    protocols.has(GRAPHQL_TRANSPORT_WS_PROTOCOL)
+      ? GRAPHQL_TRANSPORT_WS_PROTOCOL
+      : (protocols.values().next().value ?? false);
 
   return {
     async close() {

@@ -83,6 +83,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly dbQueries = new Counter({
+    name: "multiverse_db_queries_total",
+    help: "SQL statements this node sent to Postgres (BEGIN and COMMIT included)",
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "multiverse_" });
   }

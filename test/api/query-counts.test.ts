@@ -1,0 +1,107 @@
+// Query-count guards for the batched reads of docs/benchmarks.md: the nested directory read
+// `{ games { realms { rooms } } }` takes 4 Postgres queries however many games, realms and rooms
+// there are (DataLoaders, no N+1), and a heartbeat for many online players takes as many
+// Postgres queries as one for two players, with one presence read and one presence write.
+// Queries are counted by the server itself: `multiverse_db_queries_total` on /metrics.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Bus } from "../../server/src/bus/bus.ts";
+import { createRoom, must, registerGame } from "../support/fixtures.ts";
+import { dbQueriesDuring } from "../support/metrics.ts";
+import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
+
+const DIRECTORY = `{ games { id realms { id name rooms { id name } } } }`;
+const HEARTBEAT = `mutation($ids: [ID!]!) { heartbeat(playerIds: $ids) { id } }`;
+
+interface Directory {
+  games: { id: string; realms: { id: string; rooms: { id: string }[] }[] }[];
+}
+
+describe("database queries of batched reads", () => {
+  let s: TestServer;
+
+  beforeAll(async () => {
+    s = await startTestServer();
+  });
+  afterAll(async () => {
+    await s?.stop();
+  });
+
+  /** Registers `count` games named `<prefix>-<i>`, each with 3 realms of 2 rooms. */
+  async function seedDirectory(prefix: string, count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      const g = await registerGame(s, TEST_ADMIN_TOKEN, `${prefix}-${i}`, { developerName: "Count Dev" });
+      const realmIds = [g.realmId];
+      for (const name of ["R1", "R2"]) {
+        const r = must(
+          await s.gql<{ createRealm: { id: string } }>(
+            `mutation($i: CreateRealmInput!) { createRealm(input: $i) { id } }`,
+            { i: { name, realmType: "t", adjacency: "a", resonance: "r" } },
+            g.apiKey,
+          ),
+        );
+        realmIds.push(r.createRealm.id);
+      }
+      for (const realmId of realmIds) for (const name of ["A", "B"]) await createRoom(s, g.apiKey, realmId, name);
+    }
+  }
+
+  /** Reads the directory as the admin; returns the answer and the queries it took. */
+  async function readDirectory(): Promise<{ directory: Directory; queries: number }> {
+    let directory!: Directory;
+    const queries = await dbQueriesDuring(s.url, async () => {
+      directory = must(await s.gql<Directory>(DIRECTORY, {}, TEST_ADMIN_TOKEN));
+    });
+    return { directory, queries };
+  }
+
+  it("reads { games { realms { rooms } } } as the admin in 4 queries, however many games there are", async () => {
+    await seedDirectory("dir", 3);
+    const small = await readDirectory();
+    expect(small.directory.games).toHaveLength(3);
+    expect(small.directory.games.flatMap((g) => g.realms).flatMap((r) => r.rooms)).toHaveLength(18);
+    // games, realms, the realms' games (the access check), rooms: one query per list level.
+    expect(small.queries).toBe(4);
+
+    await seedDirectory("more", 3);
+    const big = await readDirectory();
+    expect(big.directory.games).toHaveLength(6);
+    expect(big.directory.games.flatMap((g) => g.realms).flatMap((r) => r.rooms)).toHaveLength(36);
+    expect(big.queries).toBe(4);
+  });
+
+  it("heartbeats 200 online players with the queries of 2, one presence read and one presence write", async () => {
+    const g = await registerGame(s, TEST_ADMIN_TOKEN, "crowd", { developerName: "Count Dev" });
+    const { prisma } = s.app.services;
+    await prisma.player.createMany({
+      data: Array.from({ length: 200 }, (_, i) => ({ gameId: g.id, externalId: `c${i}`, displayName: `C ${i}` })),
+    });
+    const ids = (await prisma.player.findMany({ where: { gameId: g.id }, select: { id: true } })).map((p) => p.id);
+    // All online first: the steady state of a game server vouching for its players.
+    must(await s.gql(HEARTBEAT, { ids }, g.apiKey));
+
+    // Count the presence reads and writes in the bus (Redis round trips when there is Redis).
+    const bus = s.app.services.bus;
+    const calls = { alive: 0, touch: 0 };
+    const alive = bus.alive.bind(bus);
+    const touch = bus.touch.bind(bus);
+    bus.alive = (...args: Parameters<Bus["alive"]>) => (calls.alive++, alive(...args));
+    bus.touch = (...args: Parameters<Bus["touch"]>) => (calls.touch++, touch(...args));
+    try {
+      const heartbeat = async (playerIds: string[]) => {
+        calls.alive = calls.touch = 0;
+        const queries = await dbQueriesDuring(s.url, async () =>
+          must(await s.gql(HEARTBEAT, { ids: playerIds }, g.apiKey)),
+        );
+        return { queries, ...calls };
+      };
+      const few = await heartbeat(ids.slice(0, 2));
+      const many = await heartbeat(ids);
+      expect(many.queries).toBe(few.queries);
+      expect(many).toMatchObject({ alive: 1, touch: 1 });
+      expect(few).toMatchObject({ alive: 1, touch: 1 });
+    } finally {
+      bus.alive = alive;
+      bus.touch = touch;
+    }
+  });
+});
