@@ -3,6 +3,7 @@
 // last seq it got brings exactly the rest.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { must } from "../support/fixtures.ts";
+import { metricValue } from "../support/metrics.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
 import { connectWs, subscribe, type TestWsClient } from "../support/ws.ts";
 import { waitUntil, within } from "../support/wait.ts";
@@ -29,12 +30,7 @@ describe("slow consumers", () => {
   };
   const publish = async (input: Record<string, unknown>) =>
     must(await s.gql<{ publishEvent: { seq: string } }>(PUBLISH, { i: input }, TEST_ADMIN_TOKEN)).publishEvent.seq;
-  const metric = async (name: string): Promise<number> => {
-    const text = await (await fetch(`${s.url}/metrics`)).text();
-    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text);
-    if (!m) throw new Error(`${name} is not in /metrics`);
-    return Number(m[1]);
-  };
+  const metric = (name: string): Promise<number> => metricValue(s.url, name);
   const gauges = async () => ({
     slow: await metric("multiverse_slow_consumer_disconnects_total"),
     subscriptions: await metric("multiverse_subscriptions_active"),
