@@ -618,11 +618,11 @@ async function runCase(r: Row, who: Who, expected: Cell): Promise<void> {
       await r.stream(who, sub);
       return;
     }
-    const refusal = await within(
-      sub.refused,
-      REFUSAL_MS,
-      () => `a ${expected} refusal; got ${JSON.stringify(sub.values)}`,
-    );
+    // A stream that started instead fails the cell at its first message, or at the deadline.
+    const started = sub.received(1).then((v): never => {
+      throw new Error(`expected a ${expected} refusal; the subscription streamed ${JSON.stringify(v)}`);
+    });
+    const refusal = await within(Promise.race([sub.refused, started]), REFUSAL_MS, () => `a ${expected} refusal`);
     const summary =
       refusal.form === "next" ? { ...refusal, errors: refusal.errors.map((e) => e.extensions?.["code"]) } : refusal;
     // Refused when it starts: one `next` with the errors and no data, then `complete`.
