@@ -148,6 +148,7 @@ beforeAll(async () => {
   await publishSet();
   seeded = log.reduce((max, e) => (e.seq > max ? e.seq : max), 0n);
   for (const who of PRINCIPALS) if (who !== "anonymous") conns[who] = await pool.connect(credential(who));
+  await createVisitors();
   for (const game of [GAME_A, GAME_B]) {
     presenceMonitor[game] = subscribe<PresenceMsg>(await pool.connect(TEST_ADMIN_TOKEN), PRESENCE, { gameId: game });
   }
@@ -297,7 +298,7 @@ function tickStream(gameId: string | null) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Presence: fresh players of each game connect and disconnect.
+// Presence: a player of each game connects and disconnects.
 // ---------------------------------------------------------------------------------------------
 
 interface PresenceMsg {
@@ -310,12 +311,21 @@ interface PresenceMsg {
  */
 const presenceMonitor: Record<string, TestSubscription<PresenceMsg>> = {};
 
-/** A new player of `game`, connected with its token (so online). */
-async function connectedPlayer(game: string): Promise<{ id: string; ws: TestWsClient }> {
-  const id = await upsertPlayer(s, keyOf(game), fresh("presence"));
-  const ws = connectWs(s.url, await issuePlayerToken(s, keyOf(game), id));
+/** A player of each game that is in no room and offline but while a cell connects it. */
+const visitor: Record<string, { id: string; token: string }> = {};
+
+async function createVisitors(): Promise<void> {
+  for (const game of [GAME_A, GAME_B]) {
+    const id = await upsertPlayer(s, keyOf(game), "visitor");
+    visitor[game] = { id, token: await issuePlayerToken(s, keyOf(game), id) };
+  }
+}
+
+/** Connects `game`'s visitor with its token (so it comes online); resolves once acknowledged. */
+async function connectedVisitor(game: string): Promise<{ id: string; ws: TestWsClient }> {
+  const ws = connectWs(s.url, visitor[game]!.token);
   await ws.connected;
-  return { id, ws };
+  return { id: visitor[game]!.id, ws };
 }
 
 /**
@@ -327,9 +337,11 @@ async function connectedPlayer(game: string): Promise<{ id: string; ws: TestWsCl
 function presenceStream(gameId: string | null) {
   return async (who: Signed, sub: TestSubscription<PresenceMsg>) => {
     const game = gameId ?? OWN[who as Exclude<Signed, "admin">];
-    const p = await connectedPlayer(game);
+    const p = await connectedVisitor(game);
     await sub.received(1);
-    const q = await connectedPlayer(other(game));
+    const monitor = presenceMonitor[other(game)]!;
+    const seen = monitor.values.length;
+    const q = await connectedVisitor(other(game));
     try {
       await p.ws.dispose();
       await sub.received(2);
@@ -340,8 +352,9 @@ function presenceStream(gameId: string | null) {
     } finally {
       sub.stop();
       await q.ws.dispose();
-      const gone = (m: PresenceMsg) => m.presence.playerId === q.id && !m.presence.online;
-      await arrives(presenceMonitor[other(game)]!, "the other game's player going offline", gone);
+      await waitUntil("the other game's player going offline", () =>
+        monitor.values.slice(seen).some((m) => m.presence.playerId === q.id && !m.presence.online),
+      );
     }
   };
 }
