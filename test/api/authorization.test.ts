@@ -1062,6 +1062,8 @@ function cases(rows: Row[]) {
 describe("queries", () => cases(queryRows));
 describe("mutations", () => cases(mutationRows));
 
+// Subscriptions have their own matrix, over WebSocket, and their own coverage check:
+// test/realtime/subscription-authorization.test.ts.
 describe("the matrix covers the API", () => {
   it("tries every query and mutation with every principal", async () => {
     const d = await asAdmin<{ __schema: Record<string, { fields: { name: string }[] }> }>(
