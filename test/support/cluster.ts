@@ -46,22 +46,22 @@ export async function startCluster(n: number, env: Record<string, string> = {}):
     nodes.push(node);
     return node;
   };
-  for (let i = 0; i < n; i++) await addNode();
-  return {
-    nodes,
-    db,
-    env: shared,
-    addNode,
-    async stop() {
-      await Promise.all(
-        nodes.map(async ({ proc }) => {
-          if (proc.child.exitCode === null && proc.child.signalCode === null) {
-            proc.child.kill("SIGTERM");
-            await proc.exited;
-          }
-        }),
-      );
-      await db.drop();
-    },
+  const stop = async () => {
+    await Promise.all(
+      nodes.map(async ({ proc }) => {
+        if (proc.child.exitCode === null && proc.child.signalCode === null) {
+          proc.child.kill("SIGTERM");
+          await proc.exited;
+        }
+      }),
+    );
+    await db.drop();
   };
+  try {
+    for (let i = 0; i < n; i++) await addNode();
+  } catch (err) {
+    await stop(); // the nodes already started would outlive the suite otherwise
+    throw err;
+  }
+  return { nodes, db, env: shared, addNode, stop };
 }

@@ -30,7 +30,12 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
 
 /** Runs Node with `args` in the repository's root and exactly `env`, collecting its output. */
 export function spawnNode(args: string[], env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  return spawnProcess(process.execPath, args, env);
+}
+
+/** Runs `command` with `args` in the repository's root and exactly `env`, collecting its output. */
+export function spawnProcess(command: string, args: string[], env: Record<string, string>): ServerProcess {
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
@@ -77,7 +82,14 @@ export function spawnNode(args: string[], env: Record<string, string>): ServerPr
 /** Starts a server process and waits for its banner; returns it with its base URL and admin token. */
 export async function startServerProcess(env: Record<string, string>) {
   const proc = spawnServer({ PORT: "0", ...env });
-  const [, url] = await proc.waitFor(/GraphQL\s+(http:\/\/\S+)\/graphql/, 60_000);
-  const token = (await proc.waitFor(/Admin token\s+(\S+)/))[1]!;
-  return { proc, url: url!, token };
+  try {
+    const [, url] = await proc.waitFor(/GraphQL\s+(http:\/\/\S+)\/graphql/, 60_000);
+    const token = (await proc.waitFor(/Admin token\s+(\S+)/))[1]!;
+    return { proc, url: url!, token };
+  } catch (err) {
+    // Not started in time: nobody else holds it, so it must not outlive the test.
+    proc.child.kill("SIGKILL");
+    await proc.exited;
+    throw err;
+  }
 }

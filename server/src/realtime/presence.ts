@@ -27,6 +27,9 @@ export interface PresenceOptions {
 export class Presence {
   /** Open connections on this node per player: `gameId|playerId` -> count. */
   readonly #local = new Map<string, number>();
+  /** Releases under way (a connection closed): stop() waits for them. */
+  readonly #releasing = new Set<Promise<void>>();
+  #stopped = false;
   #refresh: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: PresenceOptions) {}
@@ -37,16 +40,21 @@ export class Presence {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     clearInterval(this.#refresh);
-    // Leaving gracefully: our players go offline now rather than at expiry.
+    // Leaving gracefully: our players go offline now rather than at expiry. The releases of
+    // connections that just closed (the server closes them all first) are waited for too: the
+    // bus and the database close after this, and a release cut short would leave the room's
+    // watchers without the LEFT change.
     const held = [...this.#local.keys()];
     this.#local.clear();
-    await Promise.allSettled(
-      held.map((k) => {
+    await Promise.allSettled([
+      ...this.#releasing,
+      ...held.map((k) => {
         const [gameId, playerId] = k.split("|") as [string, string];
         return this.#release(gameId, playerId, this.o.nodeId, "DISCONNECTED");
       }),
-    );
+    ]);
   }
 
   /** The online players of a game. */
@@ -64,6 +72,7 @@ export class Presence {
 
   /** A connection holding the player's token closed on this node. */
   async disconnected(gameId: string, playerId: string): Promise<void> {
+    if (this.#stopped) return; // stop() released everything this node held
     const key = `${gameId}|${playerId}`;
     const n = (this.#local.get(key) ?? 1) - 1;
     if (n > 0) {
@@ -71,7 +80,13 @@ export class Presence {
       return;
     }
     this.#local.delete(key);
-    await this.#release(gameId, playerId, this.o.nodeId, "DISCONNECTED");
+    const release = this.#release(gameId, playerId, this.o.nodeId, "DISCONNECTED");
+    this.#releasing.add(release);
+    try {
+      await release;
+    } finally {
+      this.#releasing.delete(release);
+    }
   }
 
   /** The game server vouches for these players (`heartbeat(playerIds)`). */
