@@ -251,7 +251,7 @@ describe.skipIf(!onRealPostgres())("event retention by the tick leader", () => {
     // The same database under a node that leads the tick: its chores run at its first tick.
     s = await restartTestServer(s, { TICK_HZ: "20", EVENT_RETENTION_HOURS: "1" });
     const state = () => s.app.services.prisma.universeState.findUniqueOrThrow({ where: { id: 1 } });
-    await waitUntil("the watermark to move", async () => (await state()).prunedSeq > 0n, 5_000);
+    await waitUntil("the watermark to move", async () => (await state()).prunedSeq > 0n, 10_000);
     expect((await state()).prunedSeq).toBe(seqs[1]);
     const kept = await s.app.services.prisma.event.findMany({ where: { type: "aging" }, orderBy: { seq: "asc" } });
     expect(kept.map((e) => e.seq)).toEqual(seqs.slice(2));
