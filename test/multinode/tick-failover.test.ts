@@ -5,7 +5,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canCluster, startCluster, type Cluster, type ClusterNode } from "../support/cluster.ts";
 import { TEST_ADMIN_TOKEN } from "../support/server.ts";
-import type { ServerProcess } from "../support/process.ts";
+import { Arrivals, leadingNodeId } from "../support/ticks.ts";
 import { connectWs, type TestWsClient } from "../support/ws.ts";
 import { within } from "../support/wait.ts";
 
@@ -17,40 +17,6 @@ async function metric(node: ClusterNode, name: string): Promise<number> {
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text);
   if (!m) throw new Error(`${name} is not in /metrics`);
   return Number(m[1]);
-}
-
-/** The nodeId a process logged when it took the tick lease. */
-async function leadingNodeId(proc: ServerProcess, timeoutMs?: number): Promise<string> {
-  const [line] = await proc.waitFor(/^.*"tick: now leading".*$/m, timeoutMs);
-  return (JSON.parse(line) as { nodeId: string }).nodeId;
-}
-
-interface Arrival<T> {
-  value: T;
-  at: number;
-}
-
-/** Values arriving from some source, each stamped with Date.now(), with a way to wait for one. */
-class Arrivals<T> {
-  readonly list: Arrival<T>[] = [];
-  readonly #waiters: { match: (a: Arrival<T>) => boolean; resolve: (a: Arrival<T>) => void }[] = [];
-
-  add(value: T): void {
-    const a = { value, at: Date.now() };
-    this.list.push(a);
-    for (const w of [...this.#waiters]) {
-      if (w.match(a)) {
-        this.#waiters.splice(this.#waiters.indexOf(w), 1);
-        w.resolve(a);
-      }
-    }
-  }
-
-  /** The first arrival (already here or to come) that `match`es. */
-  first(match: (a: Arrival<T>) => boolean): Promise<Arrival<T>> {
-    const found = this.list.find(match);
-    return found ? Promise.resolve(found) : new Promise((resolve) => this.#waiters.push({ match, resolve }));
-  }
 }
 
 const increasing = (numbers: bigint[]): boolean => numbers.every((n, i) => i === 0 || n > numbers[i - 1]!);
