@@ -2,6 +2,8 @@
 // over real WebSocket replays a backlog of several pages (500 each) and goes live, and must
 // get exactly the log after `since`, each seq once, in order. On the in-memory bus over
 // Postgres, in true embedded mode (PGlite and the in-memory bus), and on the Redis bus.
+// The races depend on timing here: event-stream.test.ts pins the replay-to-live handover
+// deterministically; this is the end-to-end check of the same promise.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, inject, it } from "vitest";
 import { expectResumeUnderLoad, LOAD_TIMEOUT_MS, RESUME_ENV } from "../support/resume.ts";
