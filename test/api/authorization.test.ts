@@ -23,20 +23,13 @@ import {
   type World,
 } from "../support/fixtures.ts";
 import { errorCode, type GqlResult } from "../support/graphql.ts";
+import { BI, credentialOf, FB, NF, OK, PRINCIPALS, UN, type Who } from "../support/principals.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, TEST_JWT_SECRET, type TestServer } from "../support/server.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Principals and outcomes
 // ---------------------------------------------------------------------------------------------
 
-const PRINCIPALS = ["anonymous", "admin", "devA", "devB", "gameA", "gameB", "playerA1", "playerB1"] as const;
-type Who = (typeof PRINCIPALS)[number];
-
-const OK = "ok";
-const UN = "UNAUTHENTICATED";
-const FB = "FORBIDDEN";
-const NF = "NOT_FOUND";
-const BI = "BAD_USER_INPUT";
 type Expected = typeof OK | typeof UN | typeof FB | typeof NF | typeof BI;
 type Cells = Partial<Record<Who, Expected>>;
 
@@ -130,26 +123,7 @@ let s: TestServer;
 let w: Matrix;
 
 /** The credential of a principal (undefined: none). */
-function cred(who: Who): string | undefined {
-  switch (who) {
-    case "anonymous":
-      return undefined;
-    case "admin":
-      return TEST_ADMIN_TOKEN;
-    case "devA":
-      return w.devA.key;
-    case "devB":
-      return w.devB.key;
-    case "gameA":
-      return w.gameA.apiKey;
-    case "gameB":
-      return w.gameB.apiKey;
-    case "playerA1":
-      return w.gameA.players[0]!.token;
-    case "playerB1":
-      return w.gameB.players[0]!.token;
-  }
-}
+const cred = (who: Who): string | undefined => credentialOf(w, who);
 
 const A1 = () => w.gameA.players[0]!.id;
 const A2 = () => w.gameA.players[1]!.id;

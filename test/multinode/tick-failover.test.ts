@@ -5,19 +5,15 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canCluster, startCluster, type Cluster, type ClusterNode } from "../support/cluster.ts";
 import { TEST_ADMIN_TOKEN } from "../support/server.ts";
-import { Arrivals, leadingNodeId } from "../support/ticks.ts";
+import { metricValue } from "../support/metrics.ts";
+import { Arrivals, findLeader, leadingNodeId, tapBusTicks } from "../support/ticks.ts";
 import { connectWs, type TestWsClient } from "../support/ws.ts";
 import { within } from "../support/wait.ts";
 
 const LEASE_MS = 500;
 
 /** The value of counter `name` on a node's /metrics. */
-async function metric(node: ClusterNode, name: string): Promise<number> {
-  const text = await (await fetch(`${node.url}/metrics`)).text();
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text);
-  if (!m) throw new Error(`${name} is not in /metrics`);
-  return Number(m[1]);
-}
+const metric = (node: ClusterNode, name: string): Promise<number> => metricValue(node.url, name);
 
 const increasing = (numbers: bigint[]): boolean => numbers.every((n, i) => i === 0 || n > numbers[i - 1]!);
 
@@ -38,24 +34,9 @@ describe.skipIf(!canCluster())("tick failover between two nodes", () => {
 
   it("one node leads; after SIGKILL the other takes over within two lease periods, numbers increasing", async () => {
     // Every tick message on the bus (it names the node that drove it), as it arrives.
-    const bus = new Arrivals<{ number: bigint; leader: string }>();
-    tap.on("message", (_channel: string, text: string) => {
-      const t = JSON.parse(text) as { number: string; leader: string };
-      bus.add({ number: BigInt(t.number), leader: t.leader });
-    });
-    await tap.subscribe(`${c.env["REDIS_KEY_PREFIX"]}ticks`);
-
+    const bus = await tapBusTicks(tap, c.env["REDIS_KEY_PREFIX"]!);
     // Which node leads: the one that logged taking the lease.
-    const [n0, n1] = c.nodes as [ClusterNode, ClusterNode];
-    const { node: leader, id: leaderId } = await within(
-      Promise.race([
-        leadingNodeId(n0.proc).then((id) => ({ node: n0, id })),
-        leadingNodeId(n1.proc).then((id) => ({ node: n1, id })),
-      ]),
-      10_000,
-      () => "a node to log that it leads the tick",
-    );
-    const survivor = leader === n0 ? n1 : n0;
+    const { leader, leaderId, other: survivor } = await findLeader(c.nodes as [ClusterNode, ClusterNode]);
 
     // A subscriber on the survivor, through GraphQL, stamping each tick's arrival.
     const ticks = new Arrivals<bigint>();

@@ -5,7 +5,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canCluster, startCluster, type Cluster, type ClusterNode } from "../support/cluster.ts";
 import { TEST_ADMIN_TOKEN } from "../support/server.ts";
-import { Arrivals, leadingNodeId } from "../support/ticks.ts";
+import { Arrivals, findLeader, leadingNodeId, tapBusTicks } from "../support/ticks.ts";
 import { connectWs, type TestWsClient } from "../support/ws.ts";
 import { within } from "../support/wait.ts";
 
@@ -31,24 +31,9 @@ describe.skipIf(!canCluster())("tick handover on a clean stop", () => {
   });
 
   it("a leader stopped with SIGTERM releases the lease, and the other node ticks within a fraction of it", async () => {
-    const bus = new Arrivals<{ number: bigint; leader: string }>();
-    tap.on("message", (_channel: string, text: string) => {
-      const t = JSON.parse(text) as { number: string; leader: string };
-      bus.add({ number: BigInt(t.number), leader: t.leader });
-    });
-    await tap.subscribe(`${c.env["REDIS_KEY_PREFIX"]}ticks`);
+    const bus = await tapBusTicks(tap, c.env["REDIS_KEY_PREFIX"]!);
     const leaseKey = `${c.env["REDIS_KEY_PREFIX"]}lease:tick`;
-
-    const [n0, n1] = c.nodes as [ClusterNode, ClusterNode];
-    const { node: leader, id: leaderId } = await within(
-      Promise.race([
-        leadingNodeId(n0.proc).then((id) => ({ node: n0, id })),
-        leadingNodeId(n1.proc).then((id) => ({ node: n1, id })),
-      ]),
-      10_000,
-      () => "a node to log that it leads the tick",
-    );
-    const other = leader === n0 ? n1 : n0;
+    const { leader, leaderId, other } = await findLeader(c.nodes as [ClusterNode, ClusterNode]);
 
     // A subscriber on the other node, through GraphQL.
     const ticks = new Arrivals<bigint>();

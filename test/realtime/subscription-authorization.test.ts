@@ -21,6 +21,7 @@ import {
   upsertPlayer,
   type World,
 } from "../support/fixtures.ts";
+import { BI, credentialOf, FB, NF, OK, PRINCIPALS, type Who } from "../support/principals.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
 import { connectWs, subscribe, wsClients, type TestSubscription, type TestWsClient } from "../support/ws.ts";
 import { waitUntil, within } from "../support/wait.ts";
@@ -29,14 +30,8 @@ import { waitUntil, within } from "../support/wait.ts";
 // Principals and cells
 // ---------------------------------------------------------------------------------------------
 
-const PRINCIPALS = ["anonymous", "admin", "devA", "devB", "gameA", "gameB", "playerA1", "playerB1"] as const;
-type Who = (typeof PRINCIPALS)[number];
 type Signed = Exclude<Who, "anonymous">;
 
-const OK = "ok";
-const FB = "FORBIDDEN";
-const NF = "NOT_FOUND";
-const BI = "BAD_USER_INPUT";
 /** Closed at connect with 4403: the only answer an anonymous WebSocket gets. */
 const NO_WS = "4403";
 type Code = typeof FB | typeof NF | typeof BI;
@@ -101,24 +96,7 @@ const pool = wsClients(() => s.url);
 /** One connection per signed-in principal, shared by every cell. */
 const conns = {} as Record<Signed, TestWsClient>;
 
-function credential(who: Signed): string {
-  switch (who) {
-    case "admin":
-      return TEST_ADMIN_TOKEN;
-    case "devA":
-      return w.devA.key;
-    case "devB":
-      return w.devB.key;
-    case "gameA":
-      return w.gameA.apiKey;
-    case "gameB":
-      return w.gameB.apiKey;
-    case "playerA1":
-      return w.gameA.players[0]!.token;
-    case "playerB1":
-      return w.gameB.players[0]!.token;
-  }
-}
+const credential = (who: Signed): string => credentialOf(w, who)!;
 
 const keyOf = (game: string) =>
   game === GAME_A

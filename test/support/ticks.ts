@@ -1,4 +1,7 @@
+import type { Redis } from "ioredis";
+import type { ClusterNode } from "./cluster.ts";
 import type { ServerProcess } from "./process.ts";
+import { within } from "./wait.ts";
 
 /** The nodeId a server process logged when it took the tick lease. */
 export async function leadingNodeId(proc: ServerProcess, timeoutMs?: number): Promise<string> {
@@ -32,4 +35,37 @@ export class Arrivals<T> {
     const found = this.list.find(match);
     return found ? Promise.resolve(found) : new Promise((resolve) => this.#waiters.push({ match, resolve }));
   }
+}
+
+/** A tick message on the bus: its number and the node that drove it. */
+export interface BusTick {
+  number: bigint;
+  leader: string;
+}
+
+/** Every tick message on the cluster's bus (`prefix` is its REDIS_KEY_PREFIX), as it arrives. */
+export async function tapBusTicks(tap: Redis, prefix: string): Promise<Arrivals<BusTick>> {
+  const bus = new Arrivals<BusTick>();
+  tap.on("message", (_channel: string, text: string) => {
+    const t = JSON.parse(text) as { number: string; leader: string };
+    bus.add({ number: BigInt(t.number), leader: t.leader });
+  });
+  await tap.subscribe(`${prefix}ticks`);
+  return bus;
+}
+
+/** Which of two nodes leads the tick (the one that logs taking the lease), its id, and the other. */
+export async function findLeader(
+  nodes: [ClusterNode, ClusterNode],
+): Promise<{ leader: ClusterNode; leaderId: string; other: ClusterNode }> {
+  const [n0, n1] = nodes;
+  const { node: leader, id: leaderId } = await within(
+    Promise.race([
+      leadingNodeId(n0.proc).then((id) => ({ node: n0, id })),
+      leadingNodeId(n1.proc).then((id) => ({ node: n1, id })),
+    ]),
+    10_000,
+    () => "a node to log that it leads the tick",
+  );
+  return { leader, leaderId, other: leader === n0 ? n1 : n0 };
 }
