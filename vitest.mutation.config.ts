@@ -16,6 +16,7 @@ export default defineConfig({
       "test/api/authorization.test.ts",
       "test/realtime/connection-protocol.test.ts",
       "test/realtime/credential-end.test.ts",
+      "test/realtime/event-feed.test.ts",
       "test/realtime/event-stream.test.ts",
       "test/realtime/presence.test.ts",
       "test/realtime/slow-consumer.test.ts",
@@ -23,6 +24,7 @@ export default defineConfig({
       "test/realtime/subscriptions.test.ts",
       "test/realtime/tick-lifecycle.test.ts",
       "test/realtime/universe-and-retention.test.ts",
+      "server/src/**/*.test.ts",
     ],
   },
 });
