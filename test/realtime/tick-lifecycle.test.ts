@@ -231,7 +231,7 @@ describe.skipIf(!onRealPostgres())("event retention by the tick leader", () => {
     await s?.stop();
   });
 
-  it("a new leader prunes events older than EVENT_RETENTION_HOURS, raises the watermark, and since below it is EVENTS_EXPIRED", async () => {
+  it("a new leader prunes events older than EVENT_RETENTION_HOURS, raises the watermark; since below it is EVENTS_EXPIRED, live only is not refused", async () => {
     // No tick yet (TICK_HZ=0): publish, then age the events in Postgres.
     s = await startTestServer();
     const seqs: bigint[] = [];
@@ -265,5 +265,12 @@ describe.skipIf(!onRealPostgres())("event retention by the tick leader", () => {
     });
     const ok = subscribe<EventMsg>(c, EVENTS, { since: String(seqs[1]) });
     expect((await ok.received(2)).map((m) => m.events.seq)).toEqual(seqs.slice(2).map(String));
+    // Live only (since null: left out) is never refused for what was pruned: it gets the next event.
+    const live = subscribe<EventMsg>(c, EVENTS, { since: null });
+    await waitUntil("a live event after the pruning", async () => {
+      must(await s.gql(PUBLISH, { i: { type: "after-prune" } }, TEST_ADMIN_TOKEN));
+      return live.values.length > 0;
+    });
+    expect(live.values[0]!.events.type).toBe("after-prune");
   });
 });
