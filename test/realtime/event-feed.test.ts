@@ -10,6 +10,7 @@ import { eventToWire, type EventRow } from "../../server/src/events/event-wire.t
 import { createLogger } from "../../server/src/observability/logger.ts";
 import { EventFeed } from "../../server/src/realtime/event-feed.ts";
 import { Channel } from "../../server/src/realtime/topics.ts";
+import { appendEvents } from "../support/event-log.ts";
 import { must } from "../support/fixtures.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
 import { waitUntil } from "../support/wait.ts";
@@ -111,12 +112,7 @@ describe("the event feed on a lossy, reordering bus", () => {
   it("reads a gap longer than one backfill page (500) in order", async () => {
     const rows = await commit(1);
     const first = rows[0]!.seq!;
-    // 600 more events committed as a publish commits them (seq taken under the row lock).
-    await s.app.services.prisma.$executeRaw`
-      WITH s AS (UPDATE universe_state SET last_seq = last_seq + 600 WHERE id = 1 RETURNING last_seq)
-      INSERT INTO events (id, seq, type, recipient_game_ids, broadcast, data, delivery, status, request_hash, delivered_at)
-      SELECT gen_random_uuid(), s.last_seq - 600 + n, 'bulk', '{}', true, '{}', 'IMMEDIATE', 'DELIVERED', 'bulk', now()
-      FROM s, generate_series(1, 600) AS n`;
+    await appendEvents(s.app.services.prisma, 600);
     const last = await s.app.services.prisma.event.findFirstOrThrow({ orderBy: { seq: "desc" } });
     await hear(last);
     expect(got.length).toBe(601);

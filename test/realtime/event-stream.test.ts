@@ -10,6 +10,7 @@ import type { PrismaClient } from "../../server/src/db/client.ts";
 import type { EventRow } from "../../server/src/events/event-wire.ts";
 import type { EventFeed } from "../../server/src/realtime/event-feed.ts";
 import { eventStream } from "../../server/src/realtime/event-stream.ts";
+import { appendEvents } from "../support/event-log.ts";
 import { must } from "../support/fixtures.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
 import { deferred, waitUntil, within } from "../support/wait.ts";
@@ -119,6 +120,27 @@ for (const { bus, kind, env, skip } of BUSES) {
         await stream.return?.();
       }
       expect(feed.listeners).toBe(listenersBefore);
+    });
+
+    it("a replay longer than one page (500) comes whole and in order, then goes live", async () => {
+      const since = await appendEvents(prisma, 620, "long-backlog");
+      // The bus never told this node of them: its feed reads them now, before anyone listens.
+      feed.catchUp();
+      await feed.settled();
+      const stream = open(prisma, since);
+      try {
+        const replayed: bigint[] = [];
+        const replay = async () => {
+          for (let i = 0; i < 620; i++) replayed.push((await stream.next()).value!.seq!);
+        };
+        await within(replay(), 10_000, () => `the replay of 620 events (got ${replayed.length})`);
+        expect(replayed).toEqual(Array.from({ length: 620 }, (_, i) => since + 1n + BigInt(i)));
+        const pending = takeUntil(stream, "marker");
+        const marker = await publish("marker");
+        expect((await pending).map((e) => e.seq)).toEqual([marker]);
+      } finally {
+        await stream.return?.();
+      }
     });
 
     it("an event committed after the stream listened and before the replay read it comes once", async () => {
