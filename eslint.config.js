@@ -35,7 +35,7 @@ export default tseslint.config(
     rules: { "no-restricted-syntax": "off" },
   },
   {
-    // Layers (DESIGN.md): the SDK and the console depend on schema/ only, never on the server.
+    // Layers (README.md, "Layout"): the SDK and the console depend on schema/ only, never on the server.
     files: ["sdk/**/*.ts", "admin/**/*.ts", "admin/**/*.tsx"],
     rules: {
       "no-restricted-imports": [

@@ -1,6 +1,6 @@
 // The authorization matrix: every query and mutation, tried over HTTP by every principal,
 // against its own game's data and against another game's. The tables below ARE the policy
-// (DESIGN.md "Principals", server/src/auth/access.ts):
+// (docs/auth.md, server/src/auth/access.ts):
 // - no credential: UNAUTHENTICATED (HTTP 401); a credential that matches nothing: the same;
 // - a role the operation is not for (`@Authorized(...)`): FORBIDDEN, whatever the target;
 // - a game's private data (rooms, players, events, occupants) the caller may not see:

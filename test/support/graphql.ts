@@ -29,7 +29,7 @@ export async function gql<T = Record<string, unknown>>(
 export const errorCode = (r: GqlResult<unknown>): unknown => r.errors?.[0]?.extensions?.["code"];
 
 /**
- * The fixed set of `extensions.code` values (DESIGN.md, "Bad input"), written out here rather
+ * The fixed set of `extensions.code` values (docs/errors.md), written out here rather
  * than imported from the server, so the tests check the server against the contract.
  */
 export const ERROR_CODES: ReadonlySet<string> = new Set([
