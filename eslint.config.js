@@ -2,6 +2,15 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+const NOT_THE_CONSOLE = {
+  group: ["**/admin/**", "@multiverse/admin"],
+  message: "The server must not import the console.",
+};
+const NOT_THE_TOP = {
+  regex: "(^|/)(app|main|schema)\\.ts$",
+  message: "Only the top (main.ts, app.ts, schema.ts) imports the layers; nothing imports the top.",
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -24,6 +33,11 @@ export default tseslint.config(
     },
   },
   {
+    // dependency-cruiser reads its configuration as CommonJS.
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } },
+  },
+  {
     // Config files that tools load by their default export.
     files: [
       "eslint.config.js",
@@ -35,7 +49,7 @@ export default tseslint.config(
     rules: { "no-restricted-syntax": "off" },
   },
   {
-    // Layers (README.md, "Layout"): the SDK and the console depend on schema/ only, never on the server.
+    // Layers (docs/architecture.md): the SDK and the console depend on schema/ only, never on the server.
     files: ["sdk/**/*.ts", "admin/**/*.ts", "admin/**/*.tsx"],
     rules: {
       "no-restricted-imports": [
@@ -49,13 +63,42 @@ export default tseslint.config(
     },
   },
   {
+    // The server's top: main.ts, app.ts (the composition root) and schema.ts (the schema registry).
     files: ["server/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [NOT_THE_CONSOLE] }] },
+  },
+  {
+    files: ["server/src/platform/**/*.ts"],
     rules: {
       "no-restricted-imports": [
         "error",
         {
           patterns: [
-            { group: ["**/admin/**", "@multiverse/admin"], message: "The server must not import the console." },
+            NOT_THE_CONSOLE,
+            {
+              regex: "(^|/)features/",
+              message:
+                "platform/ never imports a feature: pass what it needs in (a function, a channel), or move it down.",
+            },
+            NOT_THE_TOP,
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["server/src/features/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            NOT_THE_CONSOLE,
+            {
+              regex: "(^|/)platform/http/",
+              message: "Features never import http/: they see a request through its Context, whatever carried it.",
+            },
+            NOT_THE_TOP,
           ],
         },
       ],

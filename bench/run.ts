@@ -4,8 +4,8 @@
 // latencies are also given as a ratio to GET /healthz measured in the same run, the HTTP floor.
 import { Writable } from "node:stream";
 import { buildApp } from "../server/src/app.ts";
-import { loadConfig } from "../server/src/config/env.ts";
-import { createLogger } from "../server/src/observability/logger.ts";
+import { loadConfig } from "../server/src/platform/config/env.ts";
+import { createLogger } from "../server/src/platform/observability/logger.ts";
 import { benchAdminUrl, createBenchDatabase, median, quantile } from "./support.ts";
 
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);

@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { userInfo } from "node:os";
 import pg from "pg";
-import { migrate } from "../server/src/db/migrate.ts";
+import { migrate } from "../server/src/platform/db/migrate.ts";
 
 /** The Postgres server to benchmark on: BENCH_DATABASE_URL, default the local one as the OS user. */
 export const benchAdminUrl =

@@ -1,5 +1,5 @@
 // `npm run db:migrate`: applies the SQL migrations in prisma/migrations to DATABASE_URL.
-import { migrate, MigrationError } from "../server/src/db/migrate.ts";
+import { migrate, MigrationError } from "../server/src/platform/db/migrate.ts";
 
 const url = process.env["DATABASE_URL"];
 if (!url) {

@@ -10,31 +10,28 @@ import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/dis
 import { expressMiddleware } from "@as-integrations/express5";
 
 import express from "express";
-import { PlayerTokens } from "./auth/player-tokens.ts";
-import type { Bus } from "./bus/bus.ts";
-import { MemoryBus } from "./bus/memory-bus.ts";
-import { RedisBus } from "./bus/redis-bus.ts";
-import type { Config } from "./config/env.ts";
-import { createPrismaClient } from "./db/client.ts";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "./db/embedded.ts";
-import { migrate } from "./db/migrate.ts";
-import { formatError } from "./errors/format-error.ts";
-import type { Context } from "./graphql/context.ts";
-import { createContext } from "./graphql/context-factory.ts";
-import { observePlugin } from "./graphql/observe.plugin.ts";
-import { queryCostPlugin } from "./graphql/query-cost.plugin.ts";
-import { maxDepthRule } from "./graphql/max-depth.rule.ts";
-import { buildGraphQLSchema } from "./graphql/schema.ts";
-import { errorHandler } from "./http/errors.ts";
-import { healthRoutes } from "./http/health.ts";
-import { requestId } from "./http/request-id.ts";
-import { attachWebSocket } from "./http/websocket.ts";
-import { createLogger, type Logger } from "./observability/logger.ts";
-import { Metrics } from "./observability/metrics.ts";
-import { Realtime } from "./realtime/realtime.ts";
-import { loadSecrets, type Secrets } from "./secrets.ts";
-import { UniverseFeed } from "./universe/universe-feed.ts";
-import type { Services } from "./services.ts";
+import { PlayerTokens } from "./platform/auth/player-tokens.ts";
+import type { Bus } from "./platform/bus/bus.ts";
+import { ChannelBus } from "./platform/bus/channel-bus.ts";
+import { MemoryBus } from "./platform/bus/memory-bus.ts";
+import { RedisBus } from "./platform/bus/redis-bus.ts";
+import type { Config } from "./platform/config/env.ts";
+import { createPrismaClient } from "./platform/db/client.ts";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "./platform/db/embedded.ts";
+import { migrate } from "./platform/db/migrate.ts";
+import { bearerCredential } from "./platform/auth/authenticate.ts";
+import type { Context } from "./platform/graphql/context.ts";
+import { RequestPipeline } from "./platform/graphql/pipeline.ts";
+import { buildGraphQLSchema } from "./schema.ts";
+import { errorHandler } from "./platform/http/errors.ts";
+import { healthRoutes } from "./platform/http/health.ts";
+import { requestId } from "./platform/http/request-id.ts";
+import { attachWebSocket } from "./platform/http/websocket.ts";
+import { createLogger, type Logger } from "./platform/observability/logger.ts";
+import { Metrics } from "./platform/observability/metrics.ts";
+import { Realtime } from "./platform/realtime/realtime.ts";
+import { loadSecrets, type Secrets } from "./platform/config/secrets.ts";
+import type { Services } from "./platform/services.ts";
 
 /** Route labels for metrics: the paths we serve, and "other" (unbounded paths would explode the label). */
 const KNOWN_ROUTES = ["/graphql", "/healthz", "/readyz", "/metrics", "/admin"];
@@ -86,42 +83,41 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   // Connections are named per process (`multiverse-<host>-<pid>-cmd|sub`), so CLIENT LIST tells nodes apart.
   const redisName = `multiverse-${hostname()}-${process.pid}`;
+  const onHandlerError = (err: unknown, channel: string) => logger.error({ err, channel }, "bus: a handler failed");
   const bus: Bus = config.redisUrl
-    ? new RedisBus(config.redisUrl, { prefix: config.redisKeyPrefix, name: redisName })
-    : new MemoryBus();
+    ? new RedisBus(config.redisUrl, { prefix: config.redisKeyPrefix, name: redisName, onHandlerError })
+    : new MemoryBus({ onHandlerError });
+  const channels = new ChannelBus(bus, onHandlerError);
   if (config.databaseUrl && !config.redisUrl) {
     logger.warn("REDIS_URL is not set: the bus is in memory, so run this node alone (no other node sees its events)");
   }
-  const realtime = await Realtime.start({ config, prisma, bus, logger, metrics });
+  const realtime = await Realtime.start({ config, prisma, bus, channels, logger, metrics });
   const services: Services = {
     config,
     prisma,
     bus,
+    channels,
     logger,
     playerTokens: new PlayerTokens(secrets.jwtSecret, config.playerTokenTtlSeconds),
     adminToken: secrets.adminToken,
     realtime,
-    universeFeed: new UniverseFeed(() => services),
   };
 
   const expressApp = express();
   const httpServer: Server = createServer(expressApp);
-  const schema = await buildGraphQLSchema();
-  const websocket = attachWebSocket(httpServer, schema, services, metrics);
+  const pipeline = new RequestPipeline(await buildGraphQLSchema(), services, metrics);
+  const websocket = attachWebSocket(httpServer, pipeline, services, metrics);
+  const steps = pipeline.apolloOptions();
   const apollo = new ApolloServer<Context>({
-    schema,
-    formatError,
+    ...steps,
     includeStacktraceInErrorResponses: false,
     // main.ts handles SIGTERM/SIGINT itself (Apollo's handler would re-send the signal).
     stopOnTerminationSignals: false,
     introspection: true,
-    validationRules: [maxDepthRule(config.maxQueryDepth)],
-    parseOptions: { maxTokens: config.maxQueryTokens },
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
-      queryCostPlugin(config.maxQueryCost),
-      observePlugin(logger, metrics),
+      ...(steps.plugins ?? []),
     ],
   });
   await apollo.start();
@@ -145,8 +141,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     "/graphql",
     express.json({ limit: Math.max(256 * 1024, 4 * config.maxEventDataBytes) }),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) =>
-        createContext(services, { authorization: req.headers.authorization, requestId: res.locals["requestId"] }),
+      context: async ({ req, res }) => {
+        const requestId = res.locals["requestId"] as string;
+        return pipeline.context(
+          await pipeline.principal(bearerCredential(req.headers.authorization), requestId),
+          requestId,
+        );
+      },
     }),
   );
   // The admin console (admin/dist), with SPA fallback to index.html for its client-side routes.
@@ -188,7 +189,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await websocket.close(); // subscribers are told to go elsewhere (1001)
       await apollo.stop(); // drains the HTTP server
       httpServer.closeAllConnections();
-      services.universeFeed.stop();
       await realtime.stop();
       await Promise.allSettled([prisma.$disconnect(), bus.close()]);
       await embedded?.close();

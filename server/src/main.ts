@@ -1,11 +1,13 @@
 import { buildApp } from "./app.ts";
-import { ConfigError, loadConfig } from "./config/env.ts";
+import { ConfigError, loadConfig } from "./platform/config/env.ts";
 
 /** `npm start`: the server, with the embedded database and bus unless configured otherwise. */
 async function main(): Promise<void> {
   let config;
+  let app;
   try {
     config = loadConfig();
+    app = await buildApp(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\nSee .env.example for every setting.\n`);
@@ -13,7 +15,6 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const app = await buildApp(config);
   await app.start();
   const { logger } = app.services;
 

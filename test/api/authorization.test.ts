@@ -1,6 +1,6 @@
 // The authorization matrix: every query and mutation, tried over HTTP by every principal,
 // against its own game's data and against another game's. The tables below ARE the policy
-// (docs/auth.md, server/src/auth/access.ts):
+// (docs/auth.md, server/src/platform/auth/access.ts):
 // - no credential: UNAUTHENTICATED (HTTP 401); a credential that matches nothing: the same;
 // - a role the operation is not for (`@Authorized(...)`): FORBIDDEN, whatever the target;
 // - a game's private data (rooms, players, events, occupants) the caller may not see:
@@ -10,7 +10,7 @@
 // - games and realms are a public directory for every signed-in principal, except unregistered
 //   games, which only their owners (the admin and their developer) still see.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PlayerTokens } from "../../server/src/auth/player-tokens.ts";
+import { PlayerTokens } from "../../server/src/platform/auth/player-tokens.ts";
 import {
   createRoom,
   issuePlayerToken,

@@ -234,6 +234,17 @@ describe("query cost", () => {
     expect((await op(s, query, { n: 10 })).json?.errors).toBeUndefined();
   });
 
+  it("an operation whose cost cannot be estimated is refused, never run uncosted", async () => {
+    // Fragments spreading fragments: a short document that the estimate must walk 10^5 times,
+    // past what graphql-query-complexity will walk (10,000 nodes), so it cannot cost it.
+    const levels = Array.from({ length: 5 }, (_, i) => `fragment F${i} on Query { ${`...F${i + 1} `.repeat(10)}}`);
+    const query = `query { ...F0 } ${levels.join(" ")} fragment F5 on Query { universe { games } }`;
+    const r = await op(s, query);
+    expectRefused(r);
+    expect(firstError(r)?.message).toMatch(/maximum allowed number of nodes/);
+    expect(r.json?.data ?? null).toBeNull();
+  });
+
   it("MAX_QUERY_COST is honoured", async () => {
     // 1 + 2 × 30 = 61 > 50; 1 + 2 × 20 = 41.
     const over = await op(tight, `{ events(first: 30) { nodes { id } } }`);

@@ -4,7 +4,7 @@
 // Postgres queries as one for two players, with one presence read and one presence write.
 // Queries are counted by the server itself: `multiverse_db_queries_total` on /metrics.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Bus } from "../../server/src/bus/bus.ts";
+import type { Bus } from "../../server/src/platform/bus/bus.ts";
 import { createRoom, must, registerGame } from "../support/fixtures.ts";
 import { dbQueriesDuring } from "../support/metrics.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";

@@ -36,7 +36,7 @@ interface Case {
   field?: string;
 }
 
-/** Extensions a client may see on an expected error (see server/src/errors/format-error.ts). */
+/** Extensions a client may see on an expected error (see server/src/platform/errors/format-error.ts). */
 const PUBLIC_EXTENSIONS = new Set(["code", "field", "problems", "reason"]);
 /** A valid UUID no row has. */
 const UNKNOWN_UUID = "7a0c6e58-5a9e-4a57-9a54-7a3ff0c2d9b1";

@@ -2,9 +2,9 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import type { Bus } from "../../server/src/bus/bus.ts";
-import { MemoryBus } from "../../server/src/bus/memory-bus.ts";
-import { RedisBus } from "../../server/src/bus/redis-bus.ts";
+import type { Bus } from "../../server/src/platform/bus/bus.ts";
+import { MemoryBus } from "../../server/src/platform/bus/memory-bus.ts";
+import { RedisBus } from "../../server/src/platform/bus/redis-bus.ts";
 import { deferred, waitUntil } from "../support/wait.ts";
 
 const redisUrl = inject("redisUrl");
@@ -30,11 +30,14 @@ interface Nodes {
   b: Bus;
 }
 
-const kinds: [string, () => Nodes][] = [
+/** Hears of handlers that threw. */
+type Reporter = (err: unknown, channel: string) => void;
+
+const kinds: [string, (onHandlerError?: Reporter) => Nodes][] = [
   [
     "memory",
-    () => {
-      const bus = new MemoryBus();
+    (onHandlerError) => {
+      const bus = new MemoryBus({ onHandlerError });
       return { a: bus, b: bus };
     },
   ],
@@ -42,9 +45,9 @@ const kinds: [string, () => Nodes][] = [
 if (redisUrl) {
   kinds.push([
     "redis",
-    () => {
+    (onHandlerError) => {
       const prefix = `test:${unique()}:`;
-      return { a: new RedisBus(redisUrl, { prefix }), b: new RedisBus(redisUrl, { prefix }) };
+      return { a: new RedisBus(redisUrl, { prefix }), b: new RedisBus(redisUrl, { prefix, onHandlerError }) };
     },
   ]);
 } else {
@@ -53,8 +56,8 @@ if (redisUrl) {
 
 describe.each(kinds)("%s bus", (_kind, make) => {
   const opened: Bus[] = [];
-  const nodes = (): Nodes => {
-    const n = make();
+  const nodes = (onHandlerError?: Reporter): Nodes => {
+    const n = make(onHandlerError);
     opened.push(n.a, n.b);
     return n;
   };
@@ -88,6 +91,27 @@ describe.each(kinds)("%s bus", (_kind, make) => {
     await kept.waitFor(2);
     expect(gone.got).toEqual(["1"]);
     expect(kept.got).toEqual(["1", "2"]);
+  });
+
+  it("runs every handler of a channel when one throws, and reports the throw rather than letting it escape", async () => {
+    const reported: { message: string; channel: string }[] = [];
+    const { a, b } = nodes((err, channel) => reported.push({ message: (err as Error).message, channel }));
+    const before = collector();
+    const after = collector();
+    await b.subscribe("faulty", before.handler);
+    await b.subscribe("faulty", () => {
+      throw new Error("handler bug");
+    });
+    await b.subscribe("faulty", after.handler);
+    await a.publish("faulty", "1");
+    await a.publish("faulty", "2");
+    await Promise.all([before.waitFor(2), after.waitFor(2)]);
+    expect(before.got).toEqual(["1", "2"]);
+    expect(after.got).toEqual(["1", "2"]);
+    expect(reported).toEqual([
+      { message: "handler bug", channel: "faulty" },
+      { message: "handler bug", channel: "faulty" },
+    ]);
   });
 
   it("gives a lease to one holder at a time, renews it, and hands it over when it runs out", async () => {
@@ -127,6 +151,31 @@ describe.each(kinds)("%s bus", (_kind, make) => {
     expect(await a.hit(key, 300)).toBe(1);
     expect(await b.hit(key, 300)).toBe(2);
     await waitUntil("the window to restart", async () => (await a.hit(key, 300)) === 1);
+  });
+});
+
+describe.skipIf(!redisUrl)("redis bus subscriptions", () => {
+  it("answers a second subscriber to a channel only once Redis confirmed the channel", async () => {
+    const prefix = `test:${unique()}:`;
+    const publisher = new RedisBus(redisUrl, { prefix });
+    await publisher.ping();
+    // A fresh bus: its subscriber connection is still connecting, so the channel's SUBSCRIBE
+    // waits for it, while the publisher is connected already.
+    const bus = new RedisBus(redisUrl, { prefix });
+    try {
+      const first = collector();
+      const second = collector();
+      const firstSubscribed = bus.subscribe("fresh", first.handler);
+      await bus.subscribe("fresh", second.handler);
+      // The second subscriber was told it listens: what is published now must reach it.
+      await publisher.publish("fresh", "right after");
+      await firstSubscribed;
+      await publisher.publish("fresh", "later");
+      await waitUntil("the second subscriber to hear the later message", () => second.got.includes("later"));
+      expect(second.got).toEqual(["right after", "later"]);
+    } finally {
+      await Promise.all([bus.close(), publisher.close()]);
+    }
   });
 });
 

@@ -5,9 +5,9 @@
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPrismaClient, type PrismaClient } from "../../server/src/db/client.ts";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../server/src/db/embedded.ts";
-import { migrate } from "../../server/src/db/migrate.ts";
+import { createPrismaClient, type PrismaClient } from "../../server/src/platform/db/client.ts";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../server/src/platform/db/embedded.ts";
+import { migrate } from "../../server/src/platform/db/migrate.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { parsePrismaSchema, type ParsedField } from "./prisma-schema-parser.ts";
 

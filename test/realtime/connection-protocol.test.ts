@@ -5,7 +5,7 @@
 // too deep refused on its own subscription while the connection carries on.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { loadConfig } from "../../server/src/config/env.ts";
+import { loadConfig } from "../../server/src/platform/config/env.ts";
 import { seedWorld, type World } from "../support/fixtures.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
 import { connectWs, subscribe, type Closed, type TestWsClient } from "../support/ws.ts";

@@ -2,7 +2,7 @@
 // are open: a player token at its expiry, a game's API key or a developer key when it is rotated,
 // and the game's key and player tokens when the game is unregistered. Other connections carry on.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PlayerTokens } from "../../server/src/auth/player-tokens.ts";
+import { PlayerTokens } from "../../server/src/platform/auth/player-tokens.ts";
 import { createDeveloper, issuePlayerToken, must, registerGame, upsertPlayer } from "../support/fixtures.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, TEST_JWT_SECRET, type TestServer } from "../support/server.ts";
 import { connectWs, subscribe, wsClients, type TestWsClient } from "../support/ws.ts";

@@ -5,11 +5,12 @@
 // really committed (through the server's publish path) in the real database it backfills from.
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { MemoryBus } from "../../server/src/bus/memory-bus.ts";
-import { eventToWire, type EventRow } from "../../server/src/events/event-wire.ts";
-import { createLogger } from "../../server/src/observability/logger.ts";
-import { EventFeed } from "../../server/src/realtime/event-feed.ts";
-import { Channel } from "../../server/src/realtime/topics.ts";
+import { MemoryBus } from "../../server/src/platform/bus/memory-bus.ts";
+import { ChannelBus } from "../../server/src/platform/bus/channel-bus.ts";
+import { channels, type EventRow } from "../../server/src/platform/realtime/channels.ts";
+import { EventLog } from "../../server/src/platform/realtime/event-log.ts";
+import { createLogger } from "../../server/src/platform/observability/logger.ts";
+import { EventFeed } from "../../server/src/platform/realtime/event-feed.ts";
 import { appendEvents } from "../support/event-log.ts";
 import { must } from "../support/fixtures.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
@@ -35,7 +36,7 @@ describe("the event feed on a lossy, reordering bus", () => {
   };
   /** The bus delivers `e` to the feed; resolves once the feed has handled everything so far. */
   const hear = async (e: EventRow): Promise<void> => {
-    await bus.publish(Channel.events, eventToWire(e));
+    await bus.publish(channels.events.name, channels.events.encode(e));
     await new Promise<void>((r) => queueMicrotask(r)); // the memory bus delivers on a microtask
     await feed.settled();
   };
@@ -53,7 +54,9 @@ describe("the event feed on a lossy, reordering bus", () => {
         done();
       },
     });
-    feed = await EventFeed.start(bus, s.app.services.prisma, createLogger("info", sink));
+    const logger = createLogger("info", sink);
+    const typed = new ChannelBus(bus, () => undefined);
+    feed = await EventFeed.start(bus, typed, new EventLog(s.app.services.prisma, typed, logger), logger);
     got = [];
     feed.listen((e) => got.push(e.seq!));
   });
@@ -118,6 +121,30 @@ describe("the event feed on a lossy, reordering bus", () => {
     expect(got.length).toBe(601);
     expect(got[0]).toBe(first);
     expect(got.every((q, i) => i === 0 || q === got[i - 1]! + 1n)).toBe(true);
+  });
+
+  it("tries a failed backfill again by itself, so the event heard comes without waiting for another", async () => {
+    // A feed whose first read of the log fails (a dropped database connection, say).
+    await feed.stop();
+    const logger = createLogger("info", new Writable({ write: (chunk: Buffer, _enc, done) => done() }));
+    const typed = new ChannelBus(bus, () => undefined);
+    const log = new EventLog(s.app.services.prisma, typed, logger);
+    let failures = 0;
+    const flaky: EventLog = Object.assign(Object.create(log) as EventLog, {
+      page: (...args: Parameters<EventLog["page"]>) => {
+        if (failures++ === 0) return Promise.reject(new Error("connection lost"));
+        return log.page(...args);
+      },
+    });
+    feed = await EventFeed.start(bus, typed, flaky, logger);
+    got = [];
+    feed.listen((e) => got.push(e.seq!));
+    const rows = await commit(2);
+    await hear(rows[1]!); // the first was lost on the bus: reading it fails once
+    // No further event and no tick (TICK_HZ=0 on every node): the feed must retry by itself.
+    await waitUntil("the feed to hand out both events", () => got.length === 2);
+    expect(got).toEqual(seqsOf(rows));
+    expect(failures).toBeGreaterThan(1);
   });
 
   it("skips a range that retention pruned instead of waiting for it", async () => {

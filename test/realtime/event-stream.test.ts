@@ -6,10 +6,11 @@
 // and before the replay read (it is both read and heard: it must come once).
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { PrismaClient } from "../../server/src/db/client.ts";
-import type { EventRow } from "../../server/src/events/event-wire.ts";
-import type { EventFeed } from "../../server/src/realtime/event-feed.ts";
-import { eventStream } from "../../server/src/realtime/event-stream.ts";
+import type { PrismaClient } from "../../server/src/platform/db/client.ts";
+import type { EventRow } from "../../server/src/platform/realtime/channels.ts";
+import type { EventLog } from "../../server/src/platform/realtime/event-log.ts";
+import type { EventFeed } from "../../server/src/platform/realtime/event-feed.ts";
+import { eventStream } from "../../server/src/platform/realtime/event-stream.ts";
 import { appendEvents } from "../support/event-log.ts";
 import { must } from "../support/fixtures.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
@@ -41,18 +42,18 @@ async function takeUntil(stream: AsyncIterator<EventRow>, type: string): Promise
   return within(take(), 10_000, () => `an event of type ${type} (got seqs ${got.map((e) => e.seq).join(", ")})`);
 }
 
-/** A client whose `event.findMany` (the replay's read) waits for `gate`; `reading` says it was called. */
-function readAfter(prisma: PrismaClient, gate: Promise<void>) {
+type Reader = Pick<EventLog, "page">;
+
+/** A log whose `page` (the replay's read) waits for `gate`; `reading` says it was called. */
+function readAfter(log: Reader, gate: Promise<void>) {
   const reading = deferred();
-  const client = {
-    event: {
-      findMany: async (args: Parameters<PrismaClient["event"]["findMany"]>[0]) => {
-        reading.resolve();
-        await gate;
-        return prisma.event.findMany(args);
-      },
+  const client: Reader = {
+    page: async (...args) => {
+      reading.resolve();
+      await gate;
+      return log.page(...args);
     },
-  } as unknown as PrismaClient;
+  };
   return { client, reading: reading.promise };
 }
 
@@ -96,13 +97,13 @@ for (const { bus, kind, env, skip } of BUSES) {
       const seqs = [await publish("backlog"), await publish("backlog"), await publish("backlog")];
       return { since: seqs[0]! - 1n, seqs };
     };
-    const open = (client: PrismaClient, since: bigint) =>
+    const open = (client: Reader, since: bigint) =>
       eventStream(feed, client, { where: { status: "DELIVERED" }, visible: () => true, since, capacity: 100 });
 
     it("an event committed while the replay is paused after reading comes once, live, after the backlog", async () => {
       const { since, seqs } = await backlog();
       const listenersBefore = feed.listeners;
-      const stream = open(prisma, since);
+      const stream = open(s.app.services.realtime.log, since);
       try {
         // The first event: the replay has read its page (all three) and waits for us.
         const first = await stream.next();
@@ -127,7 +128,7 @@ for (const { bus, kind, env, skip } of BUSES) {
       // The bus never told this node of them: its feed reads them now, before anyone listens.
       feed.catchUp();
       await feed.settled();
-      const stream = open(prisma, since);
+      const stream = open(s.app.services.realtime.log, since);
       try {
         const replayed: bigint[] = [];
         const replay = async () => {
@@ -147,7 +148,7 @@ for (const { bus, kind, env, skip } of BUSES) {
       const { since, seqs } = await backlog();
       const listenersBefore = feed.listeners;
       const gate = deferred();
-      const { client, reading } = readAfter(prisma, gate.promise);
+      const { client, reading } = readAfter(s.app.services.realtime.log, gate.promise);
       const stream = open(client, since);
       try {
         const first = stream.next();

@@ -10,8 +10,8 @@
 // A row per subscription × target, a cell per principal; the last test fails when a
 // subscription of the schema has no row or a principal has no cell in it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Metrics } from "../../server/src/observability/metrics.ts";
-import { TickLeader } from "../../server/src/realtime/tick-leader.ts";
+import { Metrics } from "../../server/src/platform/observability/metrics.ts";
+import { TickLeader } from "../../server/src/platform/realtime/tick-leader.ts";
 import {
   issuePlayerToken,
   must,
@@ -117,11 +117,21 @@ beforeAll(async () => {
     developerName: "Carol",
     realm: realmInput("Dunes", "desert", "south", "solar"),
   });
-  const { prisma, bus, logger } = s.app.services;
+  const { prisma, bus, channels, logger, realtime } = s.app.services;
   await prisma.game.update({ where: { id: GAME_A }, data: { tickEvery: 2 } });
   await prisma.game.update({ where: { id: GAME_B }, data: { tickEvery: 3 } });
   // The test drives the control tick itself (TICK_HZ=0: no node leads), one tick at a time.
-  leader = new TickLeader({ prisma, bus, logger, metrics: new Metrics(), nodeId: "matrix", hz: 1, leaseMs: 2000 });
+  leader = new TickLeader({
+    prisma,
+    bus,
+    channels,
+    log: realtime.log,
+    logger,
+    metrics: new Metrics(),
+    nodeId: "matrix",
+    hz: 1,
+    leaseMs: 2000,
+  });
   // Events from before any cell, for the replays.
   await publishSet();
   seeded = log.reduce((max, e) => (e.seq > max ? e.seq : max), 0n);

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pruneEvents } from "../../server/src/realtime/retention.ts";
 import { must } from "../support/fixtures.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
 import { subscribe, wsClients } from "../support/ws.ts";
@@ -60,7 +59,7 @@ describe("universe and event retention", () => {
     // The first two are a year old.
     const old = new Date(Date.now() - 365 * 24 * 3_600_000);
     await prisma.event.updateMany({ where: { seq: { in: seqs.slice(0, 2).map(BigInt) } }, data: { deliveredAt: old } });
-    expect(await pruneEvents(prisma, 24)).toBe(2);
+    expect(await s.app.services.realtime.log.prune(24)).toBe(2);
     expect((await prisma.universeState.findUniqueOrThrow({ where: { id: 1 } })).prunedSeq).toBe(BigInt(seqs[1]!));
 
     const admin = await ws(TEST_ADMIN_TOKEN);

@@ -13,7 +13,7 @@ import {
   type ResumableSubscription,
 } from "../../sdk/src/index.ts";
 import { onRealPostgres } from "../support/database.ts";
-import { PlayerTokens } from "../../server/src/auth/player-tokens.ts";
+import { PlayerTokens } from "../../server/src/platform/auth/player-tokens.ts";
 import {
   restartTestServer,
   startTestServer,

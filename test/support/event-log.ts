@@ -1,4 +1,4 @@
-import type { PrismaClient } from "../../server/src/db/client.ts";
+import type { PrismaClient } from "../../server/src/platform/db/client.ts";
 
 /**
  * Appends `n` delivered broadcast events of `type` to the log in one statement, taking their

@@ -5,7 +5,7 @@ import { userInfo } from "node:os";
 import pg from "pg";
 import { Redis } from "ioredis";
 import type { TestProject } from "vitest/node";
-import { migrate } from "../../server/src/db/migrate.ts";
+import { migrate } from "../../server/src/platform/db/migrate.ts";
 import { unavailable } from "./availability.ts";
 
 declare module "vitest" {

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { buildApp, type App } from "../../server/src/app.ts";
-import { loadConfig } from "../../server/src/config/env.ts";
-import { createLogger } from "../../server/src/observability/logger.ts";
+import { loadConfig } from "../../server/src/platform/config/env.ts";
+import { createLogger } from "../../server/src/platform/observability/logger.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 import { gql, type GqlResult } from "./graphql.ts";
 

@@ -1,0 +1,16 @@
+import { Field, ObjectType } from "type-graphql";
+import { Int64Scalar } from "../../platform/graphql/scalars/int64.ts";
+
+@ObjectType({ description: "Where the event log stands: one row, cheap to read (for resuming clients)." })
+export class EventLog {
+  @Field(() => Int64Scalar, { description: "The seq of the last delivered event (0 before any)." })
+  lastSeq!: bigint;
+
+  @Field(() => Int64Scalar, {
+    description: "Events up to this seq were pruned by retention: resume from here or later.",
+  })
+  prunedSeq!: bigint;
+
+  @Field(() => Int64Scalar)
+  currentTick!: bigint;
+}

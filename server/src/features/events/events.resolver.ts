@@ -1,0 +1,44 @@
+import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
+import { Role } from "../../platform/auth/principal.ts";
+import type { Context } from "../../platform/graphql/context.ts";
+import { EventConnection } from "./event-connection.type.ts";
+import { EventLog } from "./event-log.type.ts";
+import { Event } from "./event.type.ts";
+import { DEFAULT_EVENTS_PAGE, EventsArgs } from "./events.args.ts";
+import { listEvents } from "./list-events.ts";
+import { PublishEventInput } from "./publish-event.input.ts";
+import { publishEvent } from "./publish-event.ts";
+
+@Resolver(() => Event)
+export class EventsResolver {
+  @Authorized()
+  @Query(() => EventConnection, {
+    description:
+      "Delivered events you may see, oldest first: the first `first` after `after`, or the last `last` before `before`.",
+    complexity: ({ args, childComplexity }) =>
+      1 + childComplexity * Number(args["last"] ?? args["first"] ?? DEFAULT_EVENTS_PAGE),
+  })
+  async events(
+    @Ctx() { principal, services }: Context,
+    @Args(() => EventsArgs) args: EventsArgs,
+  ): Promise<EventConnection> {
+    return listEvents(services.prisma, principal, args);
+  }
+
+  @Authorized()
+  @Query(() => EventLog, { description: "Where the event log ends and what retention kept: one row." })
+  async eventLog(@Ctx() { services }: Context): Promise<EventLog> {
+    return services.realtime.log.head();
+  }
+
+  @Authorized(Role.Admin, Role.Game)
+  @Mutation(() => Event, {
+    description: "Publishes an event from the calling game (or, for an admin, from the multiverse itself).",
+  })
+  async publishEvent(
+    @Ctx() { principal, services }: Context,
+    @Arg("input", () => PublishEventInput) input: PublishEventInput,
+  ): Promise<Event> {
+    return publishEvent(services, principal, input);
+  }
+}

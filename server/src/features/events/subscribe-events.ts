@@ -1,0 +1,35 @@
+import { closeSlowConsumer, type Context } from "../../platform/graphql/context.ts";
+import { apiError, badInput, ErrorCode } from "../../platform/errors/errors.ts";
+import { eventStream } from "../../platform/realtime/event-stream.ts";
+import type { EventRow } from "../../platform/realtime/channels.ts";
+import { eventVisibility } from "./visibility.ts";
+
+/**
+ * The `events` subscription: replays what the caller may see after `since`, then goes live.
+ * A `since` older than what retention kept is refused (EVENTS_EXPIRED) rather than skipped.
+ */
+export async function subscribeEvents(
+  ctx: Context,
+  { gameId, since }: { gameId?: string | null; since?: bigint | null },
+): Promise<AsyncIterable<EventRow>> {
+  const { prisma, realtime, config } = ctx.services;
+  const visibility = await eventVisibility(prisma, ctx.principal, gameId);
+  if (since !== undefined && since !== null) {
+    const state = await realtime.log.head();
+    if (since < 0n) throw badInput("since must be 0 or a seq you received", "since");
+    if (since > state.lastSeq) throw badInput(`since is ahead of the log: the last seq is ${state.lastSeq}`, "since");
+    if (since < state.prunedSeq) {
+      throw apiError(
+        ErrorCode.BadUserInput,
+        `Events up to seq ${state.prunedSeq} are no longer kept (EVENT_RETENTION_HOURS): resubscribe without since, or with since >= ${state.prunedSeq}`,
+        { reason: "EVENTS_EXPIRED", field: "since", prunedSeq: state.prunedSeq.toString() },
+      );
+    }
+  }
+  return eventStream(realtime.feed, realtime.log, {
+    ...visibility,
+    since: since ?? null,
+    capacity: config.subscriptionBufferSize,
+    onOverflow: () => closeSlowConsumer(ctx),
+  });
+}

@@ -1,0 +1,31 @@
+import { Field, ID, Int, ObjectType } from "type-graphql";
+import { GameStatus } from "../../platform/graphql/enums.ts";
+
+@ObjectType({ description: "A game registered in the multiverse. Its card is public to every signed-in caller." })
+export class Game {
+  @Field(() => ID, { description: "The slug the developer chose; never reused." })
+  id!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String)
+  developerName!: string;
+
+  @Field(() => String)
+  description!: string;
+
+  @Field(() => GameStatus)
+  status!: GameStatus;
+
+  @Field(() => Int, { description: "Control ticks per local tick of this game." })
+  tickEvery!: number;
+
+  @Field(() => Date)
+  registeredAt!: Date;
+
+  @Field(() => Date, { nullable: true, description: "When the game server last called `heartbeat`." })
+  lastHeartbeatAt!: Date | null;
+
+  developerId!: string | null;
+}

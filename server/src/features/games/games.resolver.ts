@@ -1,0 +1,118 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
+import { checkGame, directoryWhere, requireGame } from "../../platform/auth/access.ts";
+import { generateKey, hashKey } from "../../platform/auth/keys.ts";
+import { Role } from "../../platform/auth/principal.ts";
+import { badInput } from "../../platform/errors/errors.ts";
+import type { Context } from "../../platform/graphql/context.ts";
+import { GameStatus } from "../../platform/graphql/enums.ts";
+import { SLUG } from "../../platform/graphql/validators.ts";
+import { Realm } from "../realms/realm.type.ts";
+import { Game } from "./game.type.ts";
+import { heartbeat, registerGame } from "./games.service.ts";
+import { RegisterGameInput } from "./register-game.input.ts";
+import { RegisterGamePayload } from "./register-game.payload.ts";
+
+function requireSlug(id: string): void {
+  if (!SLUG.test(id)) throw badInput("id must be 3–40 characters of a-z, 0-9 and '-', starting with a letter", "id");
+}
+
+@Resolver(() => Game)
+export class GamesResolver {
+  @Authorized()
+  @Query(() => [Game], {
+    description:
+      "The games you may see, by id: all for admins, your own for developers, the registered ones for games and players.",
+  })
+  async games(
+    @Ctx() { principal: p, services }: Context,
+    @Arg("status", () => GameStatus, { nullable: true }) status?: GameStatus | null,
+  ): Promise<Game[]> {
+    return services.prisma.game.findMany({
+      where: {
+        ...(status ? { status } : {}),
+        ...(p.kind === "developer" ? { developerId: p.developerId } : {}),
+        ...directoryWhere(p),
+      },
+      orderBy: { id: "asc" },
+    });
+  }
+
+  @Authorized()
+  @Query(() => Game, { description: "One game's public card." })
+  async game(@Ctx() { principal, services }: Context, @Arg("id", () => ID) id: string): Promise<Game> {
+    const game = await services.prisma.game.findUnique({ where: { id } });
+    checkGame(principal, game, "directory", { what: "Game", id });
+    return game;
+  }
+
+  @FieldResolver(() => [Realm], { description: "The game's realms and their addresses." })
+  async realms(@Root() game: Game, @Ctx() { loaders }: Context): Promise<Realm[]> {
+    return loaders.realmsOfGame.load(game.id);
+  }
+
+  @Authorized(Role.Admin, Role.Developer)
+  @Mutation(() => RegisterGamePayload, {
+    description: "Registers a game with its first realm. The API key in the answer is shown only this once.",
+  })
+  async registerGame(
+    @Ctx() { principal, services }: Context,
+    @Arg("input", () => RegisterGameInput) input: RegisterGameInput,
+  ): Promise<RegisterGamePayload> {
+    return registerGame(services.prisma, principal, input);
+  }
+
+  @Authorized(Role.Admin, Role.Developer)
+  @Mutation(() => Game, {
+    description: "Unregisters a game: its API key stops working and its data becomes read-only. The id stays taken.",
+  })
+  async unregisterGame(@Ctx() { principal, services }: Context, @Arg("id", () => ID) id: string): Promise<Game> {
+    requireSlug(id);
+    await requireGame(services.prisma, principal, id, "manage");
+    const game = await services.prisma.game.update({ where: { id }, data: { status: "UNREGISTERED" } });
+    await services.realtime.credentials.ended({ why: "game-unregistered", gameId: id });
+    return game;
+  }
+
+  @Authorized(Role.Admin, Role.Developer)
+  @Mutation(() => Game, {
+    description: "Pauses (the control tick skips it) or resumes a game. To remove one, use unregisterGame.",
+  })
+  async setGameStatus(
+    @Ctx() { principal, services }: Context,
+    @Arg("id", () => ID) id: string,
+    @Arg("status", () => GameStatus) status: GameStatus,
+  ): Promise<Game> {
+    requireSlug(id);
+    if (status === "UNREGISTERED") throw badInput("status must be ACTIVE or PAUSED; use unregisterGame", "status");
+    await requireGame(services.prisma, principal, id, "manage");
+    return services.prisma.game.update({ where: { id }, data: { status } });
+  }
+
+  @Authorized(Role.Admin, Role.Developer)
+  @Mutation(() => RegisterGamePayload, {
+    description: "Replaces a game's API key: the old one stops working at once. The new key is shown only this once.",
+  })
+  async rotateGameKey(
+    @Ctx() { principal, services }: Context,
+    @Arg("id", () => ID) id: string,
+  ): Promise<RegisterGamePayload> {
+    requireSlug(id);
+    await requireGame(services.prisma, principal, id, "manage");
+    const apiKey = generateKey("game");
+    const game = await services.prisma.game.update({ where: { id }, data: { apiKeyHash: hashKey(apiKey) } });
+    await services.realtime.credentials.ended({ why: "key-rotated", gameId: id });
+    return { game, apiKey };
+  }
+
+  @Authorized(Role.Game)
+  @Mutation(() => Game, {
+    description:
+      "Says the game server is alive, and that the players named in `playerIds` are still around (their `lastSeenAt`).",
+  })
+  async heartbeat(
+    @Ctx() { principal, services }: Context,
+    @Arg("playerIds", () => [ID], { defaultValue: [] }) playerIds: string[],
+  ): Promise<Game> {
+    return heartbeat(services, principal, playerIds);
+  }
+}

@@ -1,0 +1,169 @@
+import { Redis } from "ioredis";
+import type { Bus, Unsubscribe } from "./bus.ts";
+import { ChannelHandlers, type HandlerErrorReporter } from "./handlers.ts";
+
+// Takes or renews a lease: only when free or already ours.
+const LEASE = `
+local v = redis.call('GET', KEYS[1])
+if v == false or v == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0`;
+
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+// Removes and returns the expired members in one step, so two sweepers never both report one.
+const SWEEP = `
+local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+if #gone > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1]) end
+if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], KEYS[1]) end
+return gone`;
+
+const HIT = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n`;
+
+/**
+ * The Redis bus: one connection for commands and publishing, one for subscribing (a
+ * subscribed connection can do nothing else). ioredis reconnects and resubscribes by itself;
+ * commands wait while it reconnects and fail after one failed attempt, so nothing piles up.
+ */
+export class RedisBus implements Bus {
+  readonly kind = "redis";
+  readonly #client: Redis;
+  readonly #sub: Redis;
+  readonly #handlers: ChannelHandlers;
+  readonly #resubscribed = new Set<() => void>();
+  #lost = false;
+  readonly #key: string;
+  readonly #timedSets: string;
+
+  /**
+   * @param prefix starts every key and channel (default `mv:`), so several deployments or
+   *   test runs can share one Redis.
+   * @param name names the connections (`<name>-cmd`, `<name>-sub`) in Redis' CLIENT LIST.
+   * @param onHandlerError hears of a handler that threw (the others ran regardless).
+   */
+  constructor(
+    url: string,
+    {
+      prefix = "mv:",
+      name = "multiverse",
+      onHandlerError = () => undefined,
+    }: { prefix?: string; name?: string; onHandlerError?: HandlerErrorReporter } = {},
+  ) {
+    const options = { maxRetriesPerRequest: 1, retryStrategy: (attempt: number) => Math.min(attempt * 100, 2_000) };
+    this.#key = prefix;
+    this.#timedSets = `${prefix}timed-sets`;
+    this.#client = new Redis(url, { ...options, connectionName: `${name}-cmd` });
+    this.#sub = new Redis(url, { ...options, connectionName: `${name}-sub` });
+    this.#handlers = new ChannelHandlers(
+      {
+        listen: async (key) => {
+          try {
+            await this.#sub.subscribe(key);
+          } catch {
+            // Redis is away: the subscription goes live when it is back, and onResubscribed says so.
+            this.#lost = true;
+          }
+        },
+        unlisten: async (key) => {
+          await this.#sub.unsubscribe(key).catch(() => undefined);
+        },
+      },
+      (err, key) => onHandlerError(err, key.slice(prefix.length)),
+    );
+    // Errors surface through /readyz and failing commands; without listeners ioredis prints them.
+    this.#client.on("error", () => undefined);
+    this.#sub.on("error", () => undefined);
+    this.#sub.on("close", () => {
+      this.#lost = true;
+    });
+    this.#sub.on("ready", () => {
+      if (!this.#lost) return;
+      this.#lost = false;
+      // ioredis resubscribes what Redis had confirmed; this also covers what failed meanwhile.
+      const channels = this.#handlers.channels();
+      const resubscribe = channels.length > 0 ? this.#sub.subscribe(...channels) : Promise.resolve();
+      void resubscribe.then(
+        () => this.#resubscribed.forEach((l) => l()),
+        () => undefined, // lost again: the next "ready" tries again
+      );
+    });
+    this.#sub.on("message", (channel: string, message: string) => this.#handlers.dispatch(channel, message));
+  }
+
+  async ping(timeoutMs = 1_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("Redis did not answer in time")), timeoutMs);
+    });
+    try {
+      await Promise.race([this.#client.ping(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    await this.#client.publish(this.#key + channel, message);
+  }
+
+  subscribe(channel: string, handler: (message: string) => void): Promise<Unsubscribe> {
+    return this.#handlers.add(this.#key + channel, handler);
+  }
+
+  onResubscribed(listener: () => void): () => void {
+    this.#resubscribed.add(listener);
+    return () => this.#resubscribed.delete(listener);
+  }
+
+  async lease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    return (await this.#client.eval(LEASE, 1, `${this.#key}lease:${name}`, holder, String(ttlMs))) === 1;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.#client.eval(RELEASE, 1, `${this.#key}lease:${name}`, holder);
+  }
+
+  async touch(set: string, members: string[], expiresAt: number): Promise<void> {
+    if (members.length === 0) return;
+    const key = this.#key + set;
+    await this.#client
+      .multi()
+      .zadd(key, ...members.flatMap((m) => [expiresAt, m]))
+      .sadd(this.#timedSets, key)
+      .exec();
+  }
+
+  async untouch(set: string, members: string[]): Promise<void> {
+    if (members.length > 0) await this.#client.zrem(this.#key + set, ...members);
+  }
+
+  async alive(set: string, now: number): Promise<string[]> {
+    return this.#client.zrangebyscore(this.#key + set, now, "+inf");
+  }
+
+  async sweep(set: string, now: number): Promise<string[]> {
+    return (await this.#client.eval(SWEEP, 2, this.#key + set, this.#timedSets, String(now))) as string[];
+  }
+
+  async timedSets(prefix: string): Promise<string[]> {
+    const keys = await this.#client.smembers(this.#timedSets);
+    return keys.filter((k) => k.startsWith(this.#key + prefix)).map((k) => k.slice(this.#key.length));
+  }
+
+  async hit(key: string, windowMs: number): Promise<number> {
+    return (await this.#client.eval(HIT, 1, `${this.#key}hit:${key}`, String(windowMs))) as number;
+  }
+
+  async close(): Promise<void> {
+    this.#handlers.clear();
+    this.#sub.disconnect();
+    this.#client.disconnect();
+  }
+}

@@ -1,0 +1,28 @@
+import type { Principal } from "../auth/principal.ts";
+import type { Services } from "../services.ts";
+import type { Loaders } from "./loaders.ts";
+
+/** The live connection a subscription runs on (a WebSocket today). */
+export interface Connection {
+  /** Ends the connection of a client that reads too slowly (4010). */
+  closeSlowConsumer(reason: string): void;
+}
+
+/** The close reason a slow consumer reads: it resumes where it was. */
+export const SLOW_CONSUMER_REASON = "Slow consumer: resubscribe with since = the last seq you received";
+
+/** What every resolver sees. Built per HTTP request, or per subscription on a connection (pipeline.ts). */
+export interface Context {
+  requestId: string;
+  principal: Principal;
+  services: Services;
+  /** Batch loaders for field resolvers (batching only, no cache). */
+  loaders: Loaders;
+  /** Over WebSocket: closes the connection (slow consumers). Absent over HTTP. */
+  connection?: Connection;
+}
+
+/** Closes the connection of a consumer that fell too far behind: it resumes with `since`. */
+export function closeSlowConsumer(ctx: Context): void {
+  ctx.connection?.closeSlowConsumer(SLOW_CONSUMER_REASON);
+}

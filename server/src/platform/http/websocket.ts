@@ -1,0 +1,140 @@
+import { randomUUID } from "node:crypto";
+import type { Server } from "node:http";
+import { type GraphQLError, type ExecutionArgs } from "graphql";
+import { GRAPHQL_TRANSPORT_WS_PROTOCOL } from "graphql-ws";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer } from "ws";
+import { bearerCredential } from "../auth/authenticate.ts";
+import { apiError, ErrorCode } from "../errors/errors.ts";
+import { SLOW_CONSUMER_REASON } from "../graphql/context.ts";
+import type { RequestPipeline } from "../graphql/pipeline.ts";
+import type { Metrics } from "../observability/metrics.ts";
+import { CloseCode } from "../realtime/close-codes.ts";
+import { ConnectionSession, PresenceUnavailableError } from "../realtime/connection-session.ts";
+import type { Services } from "../services.ts";
+
+/** What we keep on each socket (graphql-ws's `extra`). */
+type Extra = { session?: ConnectionSession; connectionId?: string };
+
+/** The credential in `connectionParams`: `{ authorization: "Bearer …" }` or `{ token: "…" }`. */
+function credentialOf(params: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  const authorization = params?.["authorization"] ?? params?.["Authorization"];
+  if (typeof authorization === "string") return bearerCredential(authorization);
+  const token = params?.["token"];
+  return typeof token === "string" && token !== "" ? token : undefined;
+}
+
+/**
+ * The WebSocket transport: graphql-ws on the same port and path as HTTP (`/graphql`). Only
+ * socket concerns live here; the request pipeline authenticates, builds contexts, applies the
+ * limits and masks errors, and a ConnectionSession holds what the connection holds (presence,
+ * the credential watch, its subscriptions). A missing or bad credential closes the socket with
+ * 4403; a subscription refused on its own (BAD_USER_INPUT, RATE_LIMITED) leaves the connection
+ * open. A connection holds at most `MAX_SUBSCRIPTIONS_PER_CONNECTION`; one whose unsent bytes
+ * pass `MAX_SOCKET_BUFFER_BYTES` is closed as a slow consumer (4010).
+ */
+export function attachWebSocket(
+  httpServer: Server,
+  pipeline: RequestPipeline,
+  services: Services,
+  metrics: Metrics,
+): { close(): Promise<void> } {
+  const { config, logger, realtime } = services;
+  const wss = new WebSocketServer({ server: httpServer, path: "/graphql" });
+
+  const disposable = useServer<Record<string, unknown>, Extra>(
+    {
+      schema: pipeline.schema,
+      onConnect: async (ctx) => {
+        const socket = ctx.extra.socket;
+        const endSocket = (code: number, reason: string) => {
+          if (socket.readyState === socket.OPEN) socket.close(code, reason);
+        };
+        // Created before the first await, so a close that comes meanwhile reaches it (onClose).
+        const session = new ConnectionSession(
+          {
+            presence: realtime.presence,
+            credentials: realtime.credentials,
+            metrics,
+            logger,
+            maxSubscriptions: config.maxSubscriptionsPerConnection,
+          },
+          endSocket,
+        );
+        ctx.extra.session = session;
+        ctx.extra.connectionId = randomUUID();
+        let principal;
+        try {
+          principal = await pipeline.principal(credentialOf(ctx.connectionParams), ctx.extra.connectionId);
+        } catch (err) {
+          endSocket(CloseCode.Forbidden, (err as GraphQLError).message.slice(0, 120));
+          return false;
+        }
+        if (principal.kind === "anonymous") {
+          endSocket(CloseCode.Forbidden, "Sign in: send connectionParams { authorization: 'Bearer …' }");
+          return false;
+        }
+        try {
+          return await session.open(principal);
+        } catch (err) {
+          if (!(err instanceof PresenceUnavailableError)) throw err;
+          endSocket(CloseCode.TryAgain, err.message);
+          return false;
+        }
+      },
+      // graphql-ws calls onClose for every socket, acknowledged or not (onDisconnect only for
+      // acknowledged ones), so a socket that closes mid-connect is given back too.
+      onClose: (ctx) => ctx.extra.session?.close(),
+      onSubscribe: (ctx, id, payload): ExecutionArgs | readonly GraphQLError[] => {
+        const { session, connectionId } = ctx.extra;
+        const prepared = pipeline.prepare(payload);
+        if ("errors" in prepared) return prepared.errors;
+        if (!session?.principal || !session.subscribe(id)) {
+          return [
+            apiError(
+              ErrorCode.RateLimited,
+              `At most ${config.maxSubscriptionsPerConnection} subscriptions per connection: complete one first`,
+            ),
+          ];
+        }
+        return {
+          schema: pipeline.schema,
+          document: prepared.document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: pipeline.context(session.principal, connectionId!, session),
+        };
+      },
+      onComplete: (ctx, id) => ctx.extra.session?.unsubscribe(id),
+      onNext: (ctx, _id, _payload, _args, result) => {
+        if (ctx.extra.socket.bufferedAmount > config.maxSocketBufferBytes) {
+          ctx.extra.session?.closeSlowConsumer(SLOW_CONSUMER_REASON);
+        }
+        return result.errors ? { ...result, errors: pipeline.mask(result.errors, ctx.extra.connectionId) } : undefined;
+      },
+      onError: (ctx, id, _payload, errors) => {
+        ctx.extra.session?.unsubscribe(id);
+        return pipeline.mask(errors, ctx.extra.connectionId);
+      },
+    },
+    wss,
+    // A ping this often; a client that has not answered it as long after is dropped.
+    config.websocketKeepAliveSeconds * 1000,
+  );
+  // useServer's own choice answers a client offering only another subprotocol (the old
+  // subscriptions-transport-ws `graphql-ws`) with none, so the client aborts the handshake and
+  // sees 1006. Accept the client's first offer instead: graphql-ws then closes the connection
+  // with 4406 (subprotocol not acceptable), which the client can read.
+  wss.options.handleProtocols = (protocols) =>
+    protocols.has(GRAPHQL_TRANSPORT_WS_PROTOCOL)
+      ? GRAPHQL_TRANSPORT_WS_PROTOCOL
+      : (protocols.values().next().value ?? false);
+
+  return {
+    async close() {
+      for (const client of wss.clients) client.close(CloseCode.GoingAway, "Server shutting down");
+      await disposable.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

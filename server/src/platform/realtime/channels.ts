@@ -1,0 +1,149 @@
+import { jsonChannel, type Channel } from "../bus/channel-bus.ts";
+import type { Player, Prisma } from "../../generated/prisma/client.ts";
+
+// Every bus channel, with its payload type and how it travels, in one place. Owners publish and
+// subscribe through `ChannelBus`; nothing else names a channel. docs/architecture.md, "The bus".
+
+/** A stored event, as Postgres has it. */
+export type EventRow = Prisma.EventGetPayload<object>;
+
+/** Why a player came online or went offline, or moved (the API's PresenceCause enum). */
+export const PresenceCause = {
+  MOVED: "MOVED",
+  CONNECTED: "CONNECTED",
+  DISCONNECTED: "DISCONNECTED",
+  EXPIRED: "EXPIRED",
+} as const;
+export type PresenceCause = (typeof PresenceCause)[keyof typeof PresenceCause];
+
+/** Whether a player joined or left a room's occupants (the API's OccupantChangeKind enum). */
+export const OccupantChangeKind = { JOINED: "JOINED", LEFT: "LEFT" } as const;
+export type OccupantChangeKind = (typeof OccupantChangeKind)[keyof typeof OccupantChangeKind];
+
+/** A change to a room's occupants. */
+export interface OccupantChange {
+  kind: OccupantChangeKind;
+  playerId: string;
+  cause: PresenceCause;
+}
+
+/** An occupant: a player in the room who is online. */
+export type Occupant = Player & { online: true };
+
+/** A room's occupants after a change: the full list, so a watcher never has to merge. */
+export interface RoomMessage {
+  roomId: string;
+  version: bigint;
+  occupants: Occupant[];
+  change: OccupantChange | null;
+}
+
+/** A player coming online or going offline. */
+export interface PresenceMessage {
+  gameId: string;
+  playerId: string;
+  online: boolean;
+  cause: PresenceCause;
+  at: Date;
+}
+
+/** One control tick. */
+export interface TickMessage {
+  number: string;
+  startedAt: string;
+  durationMs: number;
+  gamesSynced: number;
+  eventsPropagated: number;
+  /** The last delivered seq when the tick ended: lets every node notice lost events. */
+  lastSeq: string;
+  /** The games whose local tick this was (ACTIVE, and `number % tickEvery === 0`). */
+  syncedGameIds: string[];
+  /** The node that drove it. */
+  leader: string;
+}
+
+/** Which credentials stopped being valid, and why. */
+export type CredentialEnd =
+  { why: "key-rotated" | "game-unregistered"; gameId: string } | { why: "developer-key-rotated"; developerId: string };
+
+/** Bigints as decimal strings, dates as ISO strings. */
+const toWire = (_key: string, value: unknown) => (typeof value === "bigint" ? value.toString() : value);
+
+const date = (v: string | null) => (v === null ? null : new Date(v));
+const bigint = (v: string | null) => (v === null ? null : BigInt(v));
+
+type Wire<T> = {
+  [K in keyof T]: T[K] extends Date
+    ? string
+    : T[K] extends Date | null
+      ? string | null
+      : T[K] extends bigint
+        ? string
+        : T[K] extends bigint | null
+          ? string | null
+          : T[K];
+};
+
+const events: Channel<EventRow> = {
+  name: "events",
+  encode: (e) => JSON.stringify(e, toWire),
+  decode: (text) => {
+    const w = JSON.parse(text) as Wire<EventRow>;
+    return {
+      ...w,
+      seq: bigint(w.seq),
+      tick: bigint(w.tick),
+      createdAt: new Date(w.createdAt),
+      deliveredAt: date(w.deliveredAt),
+    };
+  },
+};
+
+const occupant = (w: Wire<Occupant>): Occupant => ({
+  ...w,
+  lastSeenAt: date(w.lastSeenAt),
+  createdAt: new Date(w.createdAt),
+});
+
+const room = (roomId: string): Channel<RoomMessage> => ({
+  name: `room:${roomId}`,
+  encode: (m) => JSON.stringify(m, toWire),
+  decode: (text) => {
+    const w = JSON.parse(text) as Omit<Wire<RoomMessage>, "occupants"> & { occupants: Wire<Occupant>[] };
+    return { ...w, version: BigInt(w.version), occupants: w.occupants.map(occupant) };
+  },
+});
+
+const presence = (gameId: string): Channel<PresenceMessage> => ({
+  name: `presence:${gameId}`,
+  encode: (m) => JSON.stringify(m),
+  decode: (text) => {
+    const w = JSON.parse(text) as Wire<PresenceMessage>;
+    return { ...w, at: new Date(w.at) };
+  },
+});
+
+/** A CredentialEnd, or a throw for anything else (the bus drops it). */
+function credentialEnd(m: unknown): CredentialEnd {
+  const o = (typeof m === "object" && m !== null ? m : {}) as Record<string, unknown>;
+  if ((o["why"] === "key-rotated" || o["why"] === "game-unregistered") && typeof o["gameId"] === "string") {
+    return { why: o["why"], gameId: o["gameId"] };
+  }
+  if (o["why"] === "developer-key-rotated" && typeof o["developerId"] === "string") {
+    return { why: o["why"], developerId: o["developerId"] };
+  }
+  throw new Error("not a credential end");
+}
+
+export const channels = {
+  /** Every delivered event, in `seq` order per publisher (EventLog publishes, EventFeed listens). */
+  events,
+  /** Every control tick (TickLeader publishes, TickHub listens). */
+  ticks: jsonChannel<TickMessage>("ticks"),
+  /** Presence changes of one game (Presence publishes, the presence subscription listens). */
+  presence,
+  /** Occupants of one room after each change (RoomOccupancy publishes, roomOccupants listens). */
+  room,
+  /** A key was rotated or a game unregistered: live connections holding it end (CredentialWatch). */
+  credentials: jsonChannel<CredentialEnd>("credentials", credentialEnd),
+} as const;

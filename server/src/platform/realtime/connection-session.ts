@@ -1,0 +1,127 @@
+import type { Principal } from "../auth/principal.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { Metrics } from "../observability/metrics.ts";
+import { CloseCode } from "./close-codes.ts";
+import type { CredentialWatch } from "./credential-watch.ts";
+import type { Presence } from "./presence.ts";
+
+export interface SessionDeps {
+  presence: Presence;
+  credentials: CredentialWatch;
+  metrics: Metrics;
+  logger: Logger;
+  maxSubscriptions: number;
+}
+
+/** Thrown by `open` when presence could not be recorded: the transport closes with 1013. */
+export class PresenceUnavailableError extends Error {
+  override name = "PresenceUnavailableError";
+}
+
+/**
+ * One live connection, whatever carries it: what it holds while it is open (a player's
+ * presence, the credential watch, its running subscriptions and its place in the gauges), and
+ * the giving back of all of it. `close` is safe to call twice, and in any order with `open`:
+ * a connection that closes while `open` is still authenticating or recording presence is
+ * undone when `open` resumes, so nothing outlives it.
+ */
+export class ConnectionSession {
+  #state: "new" | "opening" | "open" | "closed" = "new";
+  #principal: Principal | undefined;
+  #heldPresence = false;
+  #counted = false;
+  #unwatch: (() => void) | undefined;
+  readonly #subscriptions = new Set<string>();
+  #released: Promise<void> | undefined;
+
+  constructor(
+    private readonly deps: SessionDeps,
+    /** Ends the transport's connection (the credential watch and slow consumers use it). */
+    private readonly end: (code: number, reason: string) => void,
+  ) {}
+
+  get principal(): Principal | undefined {
+    return this.#principal;
+  }
+
+  get closed(): boolean {
+    return this.#state === "closed";
+  }
+
+  /**
+   * Opens the session for `principal`: a player goes online, and the connection ends (4011)
+   * when its credential stops being valid. False when the connection closed meanwhile (then
+   * everything is given back already). Throws PresenceUnavailableError when presence could not
+   * be recorded.
+   */
+  async open(principal: Principal): Promise<boolean> {
+    if (this.#state !== "new") return false;
+    this.#state = "opening";
+    this.#principal = principal;
+    if (principal.kind === "player") {
+      // Counted before it is awaited: a failed or overtaken attempt is given back by #release.
+      this.#heldPresence = true;
+      try {
+        await this.deps.presence.connected(principal.gameId, principal.playerId);
+      } catch (err) {
+        this.deps.logger.error({ err }, "presence: a connection could not be recorded");
+        this.#state = "closed";
+        await this.#release();
+        throw new PresenceUnavailableError("Presence is unavailable: try again shortly");
+      }
+    }
+    if (this.closed) {
+      await this.#release(); // closed while presence was being recorded
+      return false;
+    }
+    this.#unwatch = this.deps.credentials.watch({ principal, close: (code, reason) => this.end(code, reason) });
+    this.deps.metrics.connections.inc();
+    this.#counted = true;
+    this.#state = "open";
+    return true;
+  }
+
+  /** Gives back everything the connection holds. Resolves once it has. */
+  close(): Promise<void> {
+    const was = this.#state;
+    this.#state = "closed";
+    // An `open` under way gives back what it took when it resumes.
+    if (was === "opening") return Promise.resolve();
+    return this.#release();
+  }
+
+  /** A subscription starts: false when the connection holds its maximum already. */
+  subscribe(id: string): boolean {
+    if (this.#subscriptions.size >= this.deps.maxSubscriptions) return false;
+    this.#subscriptions.add(id);
+    this.deps.metrics.subscriptions.inc();
+    return true;
+  }
+
+  /** A subscription ended (completed, failed or stopped); a second call does nothing. */
+  unsubscribe(id: string): void {
+    if (this.#subscriptions.delete(id)) this.deps.metrics.subscriptions.dec();
+  }
+
+  /** Ends a connection whose client reads too slowly: it resumes with `since`. */
+  closeSlowConsumer(reason: string): void {
+    if (this.#state !== "open") return;
+    this.deps.metrics.slowConsumers.inc();
+    this.end(CloseCode.SlowConsumer, reason);
+  }
+
+  #release(): Promise<void> {
+    this.#released ??= (async () => {
+      this.#unwatch?.();
+      if (this.#counted) this.deps.metrics.connections.dec();
+      for (const id of [...this.#subscriptions]) this.unsubscribe(id);
+      const p = this.#principal;
+      if (this.#heldPresence && p?.kind === "player") {
+        await this.deps.presence
+          .disconnected(p.gameId, p.playerId)
+          .catch((err: unknown) => this.deps.logger.warn({ err }, "presence: disconnect not recorded"));
+      }
+    })();
+    return this.#released;
+  }
+}

@@ -1,0 +1,123 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type { Bus } from "../bus/bus.ts";
+import type { ChannelBus } from "../bus/channel-bus.ts";
+import type { Config } from "../config/env.ts";
+import type { PrismaClient } from "../db/client.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { Metrics } from "../observability/metrics.ts";
+import { TimedSet } from "./bus-names.ts";
+import { CredentialWatch } from "./credential-watch.ts";
+import { EventFeed } from "./event-feed.ts";
+import { EventLog } from "./event-log.ts";
+import { RoomOccupancy } from "./occupancy.ts";
+import { Presence } from "./presence.ts";
+import { SharedPolls } from "./shared-polls.ts";
+import { TickHub } from "./tick-hub.ts";
+import { TickLeader } from "./tick-leader.ts";
+
+export interface RealtimeDeps {
+  config: Config;
+  prisma: PrismaClient;
+  bus: Bus;
+  channels: ChannelBus;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/**
+ * A node's realtime core: the event log and this node's ordered feed of it, the ticks it hears,
+ * the tick it may lead, presence and room occupancy, the credential watch, shared polls, and its
+ * entry in the node registry. Knows nothing of HTTP, WebSockets or GraphQL.
+ */
+export class Realtime {
+  #heartbeat: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly deps: RealtimeDeps,
+    /** This node's name in the registry and in the tick lease. */
+    readonly nodeId: string,
+    readonly log: EventLog,
+    readonly feed: EventFeed,
+    readonly ticks: TickHub,
+    readonly leader: TickLeader | undefined,
+    readonly presence: Presence,
+    readonly occupancy: RoomOccupancy,
+    readonly credentials: CredentialWatch,
+    readonly polls: SharedPolls,
+  ) {}
+
+  static async start(deps: RealtimeDeps): Promise<Realtime> {
+    const { config, prisma, bus, channels, logger, metrics } = deps;
+    const log = new EventLog(prisma, channels, logger);
+    const feed = await EventFeed.start(bus, channels, log, logger);
+    const ticks = await TickHub.start(channels);
+    // Each tick says where the log ends: a node that missed the last events fetches them.
+    ticks.listen((t) => {
+      metrics.currentTick.set(Number(t.number));
+      feed.catchUp(BigInt(t.lastSeq));
+    });
+    const nodeId = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+    const occupancy = new RoomOccupancy(prisma, bus, channels);
+    const presence = new Presence({
+      bus,
+      channels,
+      prisma,
+      logger,
+      occupancy,
+      nodeId,
+      ttlMs: config.presenceTtlSeconds * 1000,
+    });
+    const leader =
+      config.tickHz > 0
+        ? new TickLeader({
+            prisma,
+            bus,
+            channels,
+            log,
+            logger,
+            metrics,
+            nodeId,
+            hz: config.tickHz,
+            leaseMs: config.tickLeaseMs,
+            chores: [
+              { everyMs: 1000, run: () => presence.sweep() },
+              { everyMs: 10_000, run: () => bus.sweep(TimedSet.nodes, Date.now()) },
+              { everyMs: 60_000, run: () => log.prune(config.eventRetentionHours) },
+            ],
+          })
+        : undefined;
+    const credentials = await CredentialWatch.start(channels, logger);
+    const polls = new SharedPolls(logger);
+    const rt = new Realtime(deps, nodeId, log, feed, ticks, leader, presence, occupancy, credentials, polls);
+    presence.start();
+    await rt.#announce();
+    rt.#heartbeat = setInterval(() => void rt.#announce(), (config.presenceTtlSeconds * 1000) / 3);
+    rt.#heartbeat.unref();
+    leader?.start();
+    return rt;
+  }
+
+  /** The live nodes (those that announced themselves within the presence TTL). */
+  async nodes(): Promise<string[]> {
+    return (await this.deps.bus.alive(TimedSet.nodes, Date.now())).sort();
+  }
+
+  async #announce(): Promise<void> {
+    const { bus, config, logger } = this.deps;
+    await bus
+      .touch(TimedSet.nodes, [this.nodeId], Date.now() + config.presenceTtlSeconds * 1000)
+      .catch((err: unknown) => logger.warn({ err }, "node registry: could not announce this node"));
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#heartbeat);
+    this.polls.stop();
+    await this.leader?.stop();
+    await this.presence.stop();
+    await this.deps.bus.untouch(TimedSet.nodes, [this.nodeId]).catch(() => undefined);
+    await this.ticks.stop();
+    await this.feed.stop();
+    await this.credentials.stop();
+  }
+}

@@ -1,0 +1,46 @@
+import "reflect-metadata";
+import { createPubSub } from "@graphql-yoga/subscription";
+import type { GraphQLSchema } from "graphql";
+import { buildSchema } from "type-graphql";
+import { authChecker } from "./platform/auth/auth-checker.ts";
+import { DevelopersResolver } from "./features/developers/developers.resolver.ts";
+import { EventsResolver } from "./features/events/events.resolver.ts";
+import { EventsSubscriptionResolver } from "./features/events/events.subscription.ts";
+import { TicksSubscriptionResolver } from "./features/universe/ticks.subscription.ts";
+import { PresenceSubscriptionResolver } from "./features/players/presence.subscription.ts";
+import { RoomOccupantsSubscriptionResolver } from "./features/rooms/room-occupants.subscription.ts";
+import { GamesResolver } from "./features/games/games.resolver.ts";
+import { PlayersResolver } from "./features/players/players.resolver.ts";
+import { RealmsResolver } from "./features/realms/realms.resolver.ts";
+import { RoomsResolver } from "./features/rooms/rooms.resolver.ts";
+import { UniverseResolver, UniverseSubscriptionResolver } from "./features/universe/universe.resolver.ts";
+import { DateTimeScalar } from "./platform/graphql/scalars/date-time.ts";
+import { validateInput } from "./platform/graphql/validate-input.ts";
+
+let built: Promise<GraphQLSchema> | undefined;
+
+/** The executable schema, built once per process from the resolvers' decorators. */
+export function buildGraphQLSchema(): Promise<GraphQLSchema> {
+  built ??= buildSchema({
+    resolvers: [
+      GamesResolver,
+      RealmsResolver,
+      RoomsResolver,
+      PlayersResolver,
+      EventsResolver,
+      DevelopersResolver,
+      UniverseResolver,
+      UniverseSubscriptionResolver,
+      EventsSubscriptionResolver,
+      TicksSubscriptionResolver,
+      RoomOccupantsSubscriptionResolver,
+      PresenceSubscriptionResolver,
+    ],
+    authChecker,
+    // Required by type-graphql, unused: every subscription brings its own source (realtime/).
+    pubSub: createPubSub(),
+    validateFn: validateInput,
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+  });
+  return built;
+}
