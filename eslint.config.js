@@ -6,6 +6,8 @@ const NOT_THE_CONSOLE = {
   group: ["**/admin/**", "@multiverse/admin"],
   message: "The server must not import the console.",
 };
+/** server/src/features/, lowest first (docs/architecture.md, "The picture"). */
+const FEATURE_ORDER = ["developers", "realms", "games", "players", "rooms", "events", "universe"];
 const NOT_THE_TOP = {
   regex: "(^|/)(app|main|schema)\\.ts$",
   message: "Only the top (main.ts, app.ts, schema.ts) imports the layers; nothing imports the top.",
@@ -86,8 +88,9 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    files: ["server/src/features/**/*.ts"],
+  // Features import each other one way only, in this order: each may use those before it.
+  ...FEATURE_ORDER.map((feature, i) => ({
+    files: [`server/src/features/${feature}/**/*.ts`],
     rules: {
       "no-restricted-imports": [
         "error",
@@ -99,9 +102,17 @@ export default tseslint.config(
               message: "Features never import http/: they see a request through its Context, whatever carried it.",
             },
             NOT_THE_TOP,
+            ...(i < FEATURE_ORDER.length - 1
+              ? [
+                  {
+                    regex: `(^|/)(${FEATURE_ORDER.slice(i + 1).join("|")})/`,
+                    message: `Features import each other in one direction (${FEATURE_ORDER.join(" < ")}): ${feature}/ may use only those before it. Put the link in the later feature (docs/architecture.md).`,
+                  },
+                ]
+              : []),
           ],
         },
       ],
     },
-  },
+  })),
 );

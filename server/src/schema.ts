@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { createPubSub } from "@graphql-yoga/subscription";
 import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
-import { authChecker } from "./platform/auth/auth-checker.ts";
+import { authChecker } from "./platform/graphql/auth-checker.ts";
 import { DevelopersResolver } from "./features/developers/developers.resolver.ts";
 import { EventsResolver } from "./features/events/events.resolver.ts";
 import { EventsSubscriptionResolver } from "./features/events/events.subscription.ts";
@@ -10,6 +10,8 @@ import { TicksSubscriptionResolver } from "./features/universe/ticks.subscriptio
 import { PresenceSubscriptionResolver } from "./features/players/presence.subscription.ts";
 import { RoomOccupantsSubscriptionResolver } from "./features/rooms/room-occupants.subscription.ts";
 import { GamesResolver } from "./features/games/games.resolver.ts";
+import { RealmGameResolver } from "./features/games/realm-game.resolver.ts";
+import { PlayerRoomResolver, RealmRoomsResolver } from "./features/rooms/room-links.resolver.ts";
 import { PlayersResolver } from "./features/players/players.resolver.ts";
 import { RealmsResolver } from "./features/realms/realms.resolver.ts";
 import { RoomsResolver } from "./features/rooms/rooms.resolver.ts";
@@ -26,6 +28,9 @@ export function buildGraphQLSchema(): Promise<GraphQLSchema> {
       GamesResolver,
       RealmsResolver,
       RoomsResolver,
+      RealmGameResolver,
+      RealmRoomsResolver,
+      PlayerRoomResolver,
       PlayersResolver,
       EventsResolver,
       DevelopersResolver,

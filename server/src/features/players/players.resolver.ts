@@ -2,10 +2,9 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Roo
 import { actingGameId, requireGame } from "../../platform/auth/access.ts";
 import { Role } from "../../platform/auth/principal.ts";
 import type { Context } from "../../platform/graphql/context.ts";
-import { Room } from "../rooms/room.type.ts";
 import { PlayerToken } from "./player-token.type.ts";
 import { Player } from "./player.type.ts";
-import { findPlayer, movePlayer } from "./players.service.ts";
+import { findPlayer } from "./players.service.ts";
 import { UpsertPlayerInput } from "./upsert-player.input.ts";
 
 @Resolver(() => Player)
@@ -32,11 +31,6 @@ export class PlayersResolver {
   })
   async online(@Root() player: Player, @Ctx() ctx: Context): Promise<boolean> {
     return player.online ?? (await ctx.loaders.onlineIn.load(player.gameId)).has(player.id);
-  }
-
-  @FieldResolver(() => Room, { nullable: true })
-  async room(@Root() player: Player, @Ctx() { loaders }: Context): Promise<Room | null> {
-    return player.roomId ? loaders.room.load(player.roomId) : null;
   }
 
   @Authorized(Role.Admin, Role.Developer, Role.Game)
@@ -69,17 +63,5 @@ export class PlayersResolver {
     });
     const { token, expiresAt } = await services.playerTokens.issue({ playerId, gameId: player.gameId });
     return { token, expiresAt, player };
-  }
-
-  @Authorized(Role.Admin, Role.Developer, Role.Game, Role.Player)
-  @Mutation(() => Player, {
-    description: "Moves a player into a room of its game; `roomId: null` takes it out of every room.",
-  })
-  async movePlayer(
-    @Ctx() { principal, services }: Context,
-    @Arg("playerId", () => ID) playerId: string,
-    @Arg("roomId", () => ID, { nullable: true }) roomId?: string | null,
-  ): Promise<Player> {
-    return movePlayer(services, principal, playerId, roomId ?? null);
   }
 }

@@ -1,16 +1,13 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
-import { actingGameId, checkGame, directoryWhere, requireGame } from "../../platform/auth/access.ts";
+import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
+import { actingGameId, directoryWhere, requireGame } from "../../platform/auth/access.ts";
 import { Role } from "../../platform/auth/principal.ts";
 import { isUniqueViolation } from "../../platform/db/errors.ts";
 import { conflict } from "../../platform/errors/errors.ts";
 import type { Context } from "../../platform/graphql/context.ts";
-import { Game } from "../games/game.type.ts";
-import { Room } from "../rooms/room.type.ts";
 import { CreateRealmInput } from "./create-realm.input.ts";
 import { Realm } from "./realm.type.ts";
 import { RealmsArgs } from "./realms.args.ts";
 import { selectorWhere } from "./realm-selector.input.ts";
-import { present } from "../../platform/graphql/loaders.ts";
 
 @Resolver(() => Realm)
 export class RealmsResolver {
@@ -28,17 +25,6 @@ export class RealmsResolver {
       orderBy: [{ gameId: "asc" }, { name: "asc" }],
       take: args.first,
     });
-  }
-
-  @FieldResolver(() => Game)
-  async game(@Root() realm: Realm, @Ctx() { loaders }: Context): Promise<Game> {
-    return present(await loaders.game.load(realm.gameId), "realm's game");
-  }
-
-  @FieldResolver(() => [Room], { description: "Its rooms: for the game's owners and players only." })
-  async rooms(@Root() realm: Realm, @Ctx() { principal, loaders }: Context): Promise<Room[]> {
-    checkGame(principal, await loaders.game.load(realm.gameId), "private", { what: "Game", id: realm.gameId });
-    return loaders.roomsOfRealm.load(realm.id);
   }
 
   @Authorized(Role.Admin, Role.Developer, Role.Game)

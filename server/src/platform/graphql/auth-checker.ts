@@ -1,5 +1,5 @@
 import type { AuthChecker } from "type-graphql";
-import type { Context } from "../graphql/context.ts";
+import type { Context } from "./context.ts";
 import { forbidden, unauthenticated } from "../errors/errors.ts";
 
 /**
