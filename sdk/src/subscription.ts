@@ -1,7 +1,8 @@
 import type { ConnectionManager } from "./connection.ts";
-import { FATAL_CLOSE_CODES, isCloseLike, type CloseLike } from "./connection.ts";
+import { isCloseLike, type CloseLike } from "./connection.ts";
 import { MultiverseError, type GraphQLErrorDetail } from "./errors.ts";
 import type { OperationSpec, ResumableSubscription } from "./operation-types.ts";
+import { CloseCode, isFatalClose } from "./protocol.ts";
 
 /** How subscriptions reconnect after the connection drops. */
 export interface RetryOptions {
@@ -107,18 +108,18 @@ function classify(err: unknown, operation: string): Outcome {
   if (err instanceof MultiverseError) return { fatal: err };
   if (Array.isArray(err)) return { fatal: MultiverseError.fromGraphQL(err as GraphQLErrorDetail[], { operation }) };
   if (isCloseLike(err)) {
-    if (err.code === 4403) {
+    if (err.code === CloseCode.Forbidden) {
       return {
         fatal: new MultiverseError({
           kind: "graphql",
           code: "UNAUTHENTICATED",
-          message: `The server refused the credential (close code 4403): ${err.reason || "sign in"}`,
-          closeCode: 4403,
+          message: `The server refused the credential (close code ${err.code}): ${err.reason || "sign in"}`,
+          closeCode: err.code,
           operation,
         }),
       };
     }
-    if (FATAL_CLOSE_CODES.has(err.code)) {
+    if (isFatalClose(err.code)) {
       return {
         fatal: MultiverseError.network(`The server closed the connection (${err.code}${reason(err)})`, {
           closeCode: err.code,
