@@ -22,6 +22,7 @@ export type {
   RequestOptions,
   ResumableSubscription,
   SubscribeOptions,
+  SubscriptionRequest,
 } from "./operation-types.ts";
 export { CloseCode, FATAL_CLOSE_CODES, isFatalClose, type ConnectionState } from "./protocol.ts";
 export type { RetryOptions } from "./subscription.ts";

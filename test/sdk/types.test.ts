@@ -112,8 +112,12 @@ describe("SDK types", () => {
     expectTypeOf<MultiverseError["retryAfterMs"]>().toEqualTypeOf<number | undefined>();
   });
 
-  it("the protocol's constants", () => {
+  it("the protocol's constants, and subscribe for documents", () => {
     expectTypeOf(CloseCode.Forbidden).toEqualTypeOf<4403>();
     expectTypeOf(isFatalClose).toEqualTypeOf<(code: number) => boolean>();
+    expectTypeOf(client.subscribe<{ ticks: Tick }>).returns.toEqualTypeOf<ResumableSubscription<{ ticks: Tick }>>();
+    typeOnly(() => client.subscribe({ query: "subscription { ticks { number } }", operationName: null }));
+    // @ts-expect-error the query is required
+    typeOnly(() => client.subscribe({ operationName: "Ticks" }));
   });
 });
