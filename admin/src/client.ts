@@ -1,7 +1,17 @@
-import { Client, cacheExchange, fetchExchange, subscriptionExchange } from "urql";
-import { createClient as createWsClient, type Client as WsClient } from "graphql-ws";
+import {
+  createMultiverseClient,
+  isFatalClose,
+  isMultiverseError,
+  type ConnectionState as SocketState,
+  type MultiverseClient,
+} from "@multiverse/sdk";
+import { Client, cacheExchange, fetchExchange, subscriptionExchange, type SubscriptionForwarder } from "urql";
 
-export type ConnectionState = "connecting" | "connected" | "reconnecting" | "offline";
+/**
+ * What the header's pill shows: the SDK's connection state, with its `closed` told apart by why
+ * (see `shownState`).
+ */
+export type ConnectionState = Exclude<SocketState, "closed"> | "idle" | "offline";
 
 export const STORAGE_KEY = "multiverse.admin.credential";
 
@@ -38,70 +48,92 @@ export async function verifyCredential(credential: string): Promise<ApiError | n
   }
 }
 
+/**
+ * The SDK's state as the pill says it. The SDK opens its socket with the first subscription and
+ * closes it after the last, so `closed` mostly means that no view is live (`idle`); it is
+ * `offline` when the server refused the credential (a fatal close, which the SDK does not retry)
+ * or the browser is offline.
+ */
+function shownState(state: SocketState, closeCode: number | undefined, online: boolean): ConnectionState {
+  if (!online) return "offline";
+  if (state !== "closed") return state;
+  return closeCode !== undefined && isFatalClose(closeCode) ? "offline" : "idle";
+}
+
+/**
+ * urql's subscriptions, run by the SDK's `client.subscribe`: on the SDK's one socket, which
+ * reconnects with backoff and resubscribes (`events` with `since` = the last seq received, so a
+ * reconnect neither loses nor repeats an event).
+ */
+function forwardTo(mv: MultiverseClient): SubscriptionForwarder {
+  return (request) => ({
+    subscribe(sink) {
+      const live = mv.subscribe({
+        query: request.query ?? "",
+        operationName: request.operationName,
+        variables: request.variables,
+      });
+      void (async () => {
+        try {
+          for await (const data of live) sink.next({ data });
+          sink.complete();
+        } catch (error) {
+          sink.error(forUrql(error));
+        }
+      })();
+      return { unsubscribe: () => live.stop() };
+    },
+  });
+}
+
+/**
+ * What ended a subscription, as urql takes it: an array becomes GraphQL errors (so the views show
+ * their `extensions.code`, `UNAUTHENTICATED` for a refused credential too), anything else a
+ * network error.
+ */
+function forUrql(error: unknown): unknown {
+  if (!isMultiverseError(error) || error.kind !== "graphql") return error;
+  if (error.graphQLErrors.length > 0) return error.graphQLErrors;
+  return [{ message: error.message, extensions: { code: error.code } }];
+}
+
 export interface Connection {
   client: Client;
-  ws: WsClient;
   dispose(): void;
 }
 
 /**
  * One urql client for the signed-in credential: queries and mutations over HTTP POST (Apollo's
- * CSRF protection refuses GET), subscriptions over graphql-ws with the credential in
- * connectionParams. `onState` follows the WebSocket: connected / reconnecting / offline.
+ * CSRF protection refuses GET), subscriptions through the SDK's client (its socket carries the
+ * credential in connectionParams). `onState` follows the SDK's connection (see `shownState`).
  */
 export function connect(credential: string, onState: (state: ConnectionState) => void): Connection {
-  let wasConnected = false;
-  let disposed = false;
-  const ws = createWsClient({
-    url: graphqlWsUrl(),
-    lazy: false,
-    connectionParams: { authorization: `Bearer ${credential}` },
-    retryAttempts: Number.POSITIVE_INFINITY,
-    // 4401/4403: the credential is refused; retrying would not help.
-    shouldRetry: (event) => !(event instanceof CloseEvent && (event.code === 4401 || event.code === 4403)),
-    on: {
-      connecting: () => onState(wasConnected ? "reconnecting" : "connecting"),
-      connected: () => {
-        wasConnected = true;
-        onState("connected");
-      },
-      closed: (event) => {
-        if (disposed) return;
-        const refused = event instanceof CloseEvent && (event.code === 4401 || event.code === 4403);
-        onState(refused || !navigator.onLine ? "offline" : "reconnecting");
-      },
-    },
+  // The console takes an admin token or a developer key; the SDK sends either the same way
+  // (`Authorization: Bearer …`, and in connectionParams).
+  const mv = createMultiverseClient({ url: graphqlHttpUrl(), adminToken: credential });
+  let closeCode: number | undefined;
+  const show = () => onState(shownState(mv.connection.state, closeCode, navigator.onLine));
+  const stopWatching = mv.connection.onChange((change) => {
+    closeCode = change.state === "closed" ? change.closeCode : undefined;
+    show();
   });
+  show();
   const client = new Client({
     url: graphqlHttpUrl(),
     preferGetMethod: false,
     requestPolicy: "cache-and-network",
     fetchOptions: () => ({ headers: { authorization: `Bearer ${credential}` } }),
-    exchanges: [
-      cacheExchange,
-      fetchExchange,
-      subscriptionExchange({
-        forwardSubscription(request) {
-          const input = { ...request, query: request.query ?? "" };
-          return {
-            subscribe(sink) {
-              const unsubscribe = ws.subscribe(input, sink);
-              return { unsubscribe };
-            },
-          };
-        },
-      }),
-    ],
+    exchanges: [cacheExchange, fetchExchange, subscriptionExchange({ forwardSubscription: forwardTo(mv) })],
   });
-  const goOffline = () => onState("offline");
-  window.addEventListener("offline", goOffline);
+  window.addEventListener("offline", show);
+  window.addEventListener("online", show);
   return {
     client,
-    ws,
     dispose() {
-      disposed = true;
-      window.removeEventListener("offline", goOffline);
-      void ws.dispose();
+      stopWatching();
+      window.removeEventListener("offline", show);
+      window.removeEventListener("online", show);
+      void mv.close();
     },
   };
 }

@@ -2,13 +2,20 @@ import { ConnectionManager, type Connection } from "./connection.ts";
 import { MultiverseError } from "./errors.ts";
 import { internalOperations, operations, type MultiverseOperations } from "./generated/operations.ts";
 import { createHttpTransport, type FetchLike, type HttpTransport } from "./http.ts";
-import type { OperationSpec, RequestOptions, SubscribeOptions } from "./operation-types.ts";
+import type {
+  OperationSpec,
+  RequestOptions,
+  ResumableSubscription,
+  SubscribeOptions,
+  SubscriptionRequest,
+} from "./operation-types.ts";
 import {
   DEFAULT_RETRY,
   LiveSubscription,
   type ResumeHooks,
   type RetryOptions,
   type SubscriptionContext,
+  type SubscriptionSpec,
 } from "./subscription.ts";
 
 /** A credential, or a function that returns the current one (called for every request and every (re)connect). */
@@ -53,10 +60,23 @@ export type MultiverseClientOptions = CredentialOptions & {
   pongTimeoutMs?: number;
 };
 
-/** The client: one method per operation, the connection's state, and `close()`. */
+/** The client: one method per operation, `subscribe` for documents, the connection's state, and `close()`. */
 export interface MultiverseClient extends MultiverseOperations {
   /** The WebSocket that carries the subscriptions: its state and its changes. */
   readonly connection: Connection;
+  /**
+   * Runs a subscription given as a request (`{ query, operationName, variables }`) rather than
+   * by its method, for GraphQL clients that take documents (the admin console forwards urql's
+   * subscriptions here). It shares the socket and reconnects like the methods, and yields each
+   * message's whole `data`. When `operationName` names one of the SDK's subscriptions (documents
+   * from `@multiverse/sdk/documents` do), it also resumes like that method: `Events`
+   * resubscribes with `since` = the last `seq` received, and `ready` means what it means there
+   * (it resolves at once for the others).
+   */
+  subscribe<TData = Record<string, unknown>>(
+    request: SubscriptionRequest,
+    options?: SubscribeOptions,
+  ): ResumableSubscription<TData>;
   /** Stops every subscription and closes the socket. Queries and mutations keep working. */
   close(): Promise<void>;
 }
@@ -96,13 +116,13 @@ function credentialOf(options: CredentialOptions): () => Promise<string | undefi
  * `since` given), resubscribe with the last cursor received, drop anything not newer.
  */
 function resumeHooks(
-  spec: OperationSpec,
+  resume: OperationSpec["resume"],
   variables: Record<string, unknown> | undefined,
   http: HttpTransport,
   method: string,
 ): ResumeHooks | undefined {
-  if (!spec.resume) return undefined;
-  const { argument, cursor } = spec.resume;
+  if (!resume) return undefined;
+  const { argument, cursor } = resume;
   const given = variables?.[argument];
   let last: bigint | undefined;
   try {
@@ -167,8 +187,31 @@ export function createMultiverseClient(options: MultiverseClientOptions): Multiv
     onEnd: (sub) => live.delete(sub),
   };
 
+  const start = (
+    spec: SubscriptionSpec,
+    variables: Record<string, unknown> | undefined,
+    opts: SubscribeOptions | undefined,
+    method: string,
+    resume: OperationSpec["resume"],
+  ) => {
+    const sub = new LiveSubscription(ctx, spec, variables, opts, method, resumeHooks(resume, variables, http, method));
+    live.add(sub);
+    return sub;
+  };
+  /** The SDK's subscriptions by operation name, for `subscribe`. */
+  const subscriptions = new Map<string, { method: string; spec: OperationSpec }>();
+
   const client: Record<string, unknown> = {
     connection,
+    subscribe(request: SubscriptionRequest, opts?: SubscribeOptions) {
+      if (!request || typeof request.query !== "string") {
+        throw new TypeError("client.subscribe needs { query }, the subscription's document printed");
+      }
+      const name = request.operationName ?? undefined;
+      const own = name === undefined ? undefined : subscriptions.get(name);
+      const spec: SubscriptionSpec = { query: request.query, operationName: name, field: own?.spec.field, whole: true };
+      return start(spec, request.variables ?? undefined, opts, own?.method ?? name ?? "subscribe", own?.spec.resume);
+    },
     async close() {
       for (const sub of [...live]) sub.stop();
       await connection.close();
@@ -177,22 +220,13 @@ export function createMultiverseClient(options: MultiverseClientOptions): Multiv
   for (const [method, spec] of Object.entries(operations) as [string, OperationSpec][]) {
     const toVariables = (arg: unknown) =>
       spec.inputOnly ? { input: arg } : (arg as Record<string, unknown> | undefined);
-    client[method] =
-      spec.kind === "subscription"
-        ? (arg: unknown, opts?: SubscribeOptions) => {
-            const variables = toVariables(arg);
-            const sub = new LiveSubscription(
-              ctx,
-              spec,
-              variables,
-              opts,
-              method,
-              resumeHooks(spec, variables, http, method),
-            );
-            live.add(sub);
-            return sub;
-          }
-        : (arg: unknown, opts?: RequestOptions) => http.execute(spec, toVariables(arg), opts, method);
+    if (spec.kind === "subscription") {
+      subscriptions.set(spec.operationName, { method, spec });
+      client[method] = (arg: unknown, opts?: SubscribeOptions) =>
+        start(spec, toVariables(arg), opts, method, spec.resume);
+    } else {
+      client[method] = (arg: unknown, opts?: RequestOptions) => http.execute(spec, toVariables(arg), opts, method);
+    }
   }
   return client as unknown as MultiverseClient;
 }

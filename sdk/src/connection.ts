@@ -1,25 +1,14 @@
 import { createClient, type Client } from "graphql-ws/client";
 import { MultiverseError } from "./errors.ts";
-
-/**
- * The state of the client's WebSocket, which carries every subscription:
- *
- * - `connecting`: opening it (the first time, or again after it was closed while idle);
- * - `connected`: open and acknowledged by the server;
- * - `reconnecting`: it dropped (or could not open) while subscriptions were running; they wait
- *   for it with backoff and resume;
- * - `closed`: nothing is open: no subscription yet, all of them ended, the server refused the
- *   credential (4403), or `client.close()` was called.
- */
-export type ConnectionState = "connecting" | "connected" | "reconnecting" | "closed";
+import { isFatalClose, type ConnectionState } from "./protocol.ts";
 
 /** One change of `ConnectionState`. */
 export interface ConnectionStateChange {
   state: ConnectionState;
   previous: ConnectionState;
   /**
-   * The close code of the socket that just closed (e.g. 1001 server going away, 4010 slow
-   * consumer, 4011 the credential ended while connected).
+   * The close code of the socket that just closed (a `CloseCode`, e.g. 1001 server going away,
+   * 4010 slow consumer, 4011 the credential ended while connected).
    */
   closeCode?: number;
   /** The reason that came with `closeCode`. */
@@ -32,28 +21,6 @@ export interface Connection {
   /** Calls `listener` on every change of state; returns a function that stops it. */
   onChange(listener: (change: ConnectionStateChange) => void): () => void;
 }
-
-/**
- * Close codes after which reconnecting cannot help (the rest are retried with backoff: 1001
- * server going away, 4010 slow consumer, 4011 credential ended (the reconnect asks the credential
- * function again), 1006 network, 4408 and 4500 as docs/realtime.md says).
- */
-export const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([
-  4403, // Multiverse: the credential is missing, invalid or expired
-  4400, // graphql-ws: bad request
-  4401, // graphql-ws: unauthorized (a subscribe before the connection was acknowledged)
-  4004, // graphql-ws: bad response
-  4005, // graphql-ws: internal client error
-  4406, // graphql-ws: subprotocol not acceptable
-  4409, // graphql-ws: subscriber already exists
-  4429, // graphql-ws: too many initialisation requests
-  1002, // protocol error
-  1003, // unsupported data
-  1007, // invalid payload
-  1008, // policy violation
-  1009, // message too big
-  1010, // mandatory extension
-]);
 
 /** What a WebSocket close looks like, in browsers, in `ws` and in graphql-ws. */
 export interface CloseLike {
@@ -179,7 +146,7 @@ export class ConnectionManager implements Connection {
         closed: (event) => {
           stopPongTimer();
           const close = isCloseLike(event) ? event : undefined;
-          if (close && FATAL_CLOSE_CODES.has(close.code)) {
+          if (close && isFatalClose(close.code)) {
             this.#lost = false;
             this.#set("closed", close);
           } else if (this.#active > 0) {

@@ -6,7 +6,7 @@ export {
   type MultiverseClient,
   type MultiverseClientOptions,
 } from "./client.ts";
-export type { Connection, ConnectionState, ConnectionStateChange } from "./connection.ts";
+export type { Connection, ConnectionStateChange } from "./connection.ts";
 export {
   isMultiverseError,
   MultiverseError,
@@ -22,6 +22,8 @@ export type {
   RequestOptions,
   ResumableSubscription,
   SubscribeOptions,
+  SubscriptionRequest,
 } from "./operation-types.ts";
+export { CloseCode, FATAL_CLOSE_CODES, isFatalClose, type ConnectionState } from "./protocol.ts";
 export type { RetryOptions } from "./subscription.ts";
 export type * from "./types.ts";

@@ -31,6 +31,18 @@ export interface SubscribeOptions {
 }
 
 /**
+ * A subscription as GraphQL clients that take documents send it (urql's `subscriptionExchange`,
+ * graphql-ws's `SubscribePayload`), for `client.subscribe`.
+ */
+export interface SubscriptionRequest {
+  /** The document, printed (with its fragments). */
+  query: string;
+  /** Which operation of `query` to run; the SDK's own names (`Events`, …) get their resume. */
+  operationName?: string | null | undefined;
+  variables?: Record<string, unknown> | null | undefined;
+}
+
+/**
  * A live stream of messages: iterate it with `for await`. It reconnects by itself when the
  * connection drops (see `client.connection`); it ends when you `break`, abort `signal`, call
  * `stop()` or `client.close()`, or when the server completes it. A GraphQL error, a refused

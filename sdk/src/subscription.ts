@@ -1,7 +1,8 @@
 import type { ConnectionManager } from "./connection.ts";
-import { FATAL_CLOSE_CODES, isCloseLike, type CloseLike } from "./connection.ts";
+import { isCloseLike, type CloseLike } from "./connection.ts";
 import { MultiverseError, type GraphQLErrorDetail } from "./errors.ts";
-import type { OperationSpec, ResumableSubscription } from "./operation-types.ts";
+import type { ResumableSubscription } from "./operation-types.ts";
+import { CloseCode, isFatalClose } from "./protocol.ts";
 
 /** How subscriptions reconnect after the connection drops. */
 export interface RetryOptions {
@@ -37,6 +38,22 @@ export interface ResumeHooks {
   variables(): Record<string, unknown>;
   /** False for a message already delivered (so a resume never repeats one). */
   accept(value: unknown): boolean;
+}
+
+/**
+ * What a subscription sends, and what it yields of each result. A generated method's
+ * `OperationSpec` is one; `client.subscribe` builds one from a request.
+ */
+export interface SubscriptionSpec {
+  readonly query: string;
+  readonly operationName?: string | undefined;
+  /**
+   * The root field whose value is yielded (and handed to `ResumeHooks.accept`); a result without
+   * it is skipped. Without a field, the whole `data` is yielded.
+   */
+  readonly field?: string | undefined;
+  /** Yield the whole `data` (`{ [field]: value }`) rather than the field's value. */
+  readonly whole?: boolean;
 }
 
 /** A pull queue between the socket (push) and the `for await` loop (pull). */
@@ -107,18 +124,18 @@ function classify(err: unknown, operation: string): Outcome {
   if (err instanceof MultiverseError) return { fatal: err };
   if (Array.isArray(err)) return { fatal: MultiverseError.fromGraphQL(err as GraphQLErrorDetail[], { operation }) };
   if (isCloseLike(err)) {
-    if (err.code === 4403) {
+    if (err.code === CloseCode.Forbidden) {
       return {
         fatal: new MultiverseError({
           kind: "graphql",
           code: "UNAUTHENTICATED",
-          message: `The server refused the credential (close code 4403): ${err.reason || "sign in"}`,
-          closeCode: 4403,
+          message: `The server refused the credential (close code ${err.code}): ${err.reason || "sign in"}`,
+          closeCode: err.code,
           operation,
         }),
       };
     }
-    if (FATAL_CLOSE_CODES.has(err.code)) {
+    if (isFatalClose(err.code)) {
       return {
         fatal: MultiverseError.network(`The server closed the connection (${err.code}${reason(err)})`, {
           closeCode: err.code,
@@ -159,7 +176,7 @@ export class LiveSubscription<T> implements ResumableSubscription<T> {
   readonly ready: Promise<void>;
   readonly #queue = new Queue<T>();
   readonly #ctx: SubscriptionContext;
-  readonly #spec: OperationSpec;
+  readonly #spec: SubscriptionSpec;
   readonly #variables: Record<string, unknown>;
   readonly #method: string;
   readonly #resume: ResumeHooks | undefined;
@@ -179,7 +196,7 @@ export class LiveSubscription<T> implements ResumableSubscription<T> {
 
   constructor(
     ctx: SubscriptionContext,
-    spec: OperationSpec,
+    spec: SubscriptionSpec,
     variables: Record<string, unknown> | undefined,
     options: { signal?: AbortSignal } | undefined,
     method: string,
@@ -325,7 +342,7 @@ export class LiveSubscription<T> implements ResumableSubscription<T> {
     const client = await this.#ctx.connection.client();
     if (this.#stopped) return;
     const variables = this.#resume ? this.#resume.variables() : this.#variables;
-    const { query, operationName, field } = this.#spec;
+    const { query, operationName, field, whole } = this.#spec;
     await new Promise<void>((resolve, reject) => {
       const dispose = client.subscribe<Record<string, unknown>>(
         { query, operationName, variables },
@@ -337,11 +354,12 @@ export class LiveSubscription<T> implements ResumableSubscription<T> {
               dispose();
               return;
             }
-            const value = result.data?.[field];
+            const data = result.data;
+            const value = field === undefined ? data : data?.[field];
             if (value === undefined || value === null) return;
             onMessage();
             if (this.#resume && !this.#resume.accept(value)) return;
-            this.#queue.push(value as T);
+            this.#queue.push((whole ? data : value) as T);
             if (this.#queue.length <= this.#ctx.bufferSize) return;
             if (this.#resume) {
               this.#paused = true;

@@ -7,8 +7,9 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { unavailable } from "../support/availability.ts";
-import { createRoom, movePlayer, must, registerGame, upsertPlayer } from "../support/fixtures.ts";
-import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
+import { onRealPostgres } from "../support/database.ts";
+import { createDeveloper, createRoom, movePlayer, must, registerGame, upsertPlayer } from "../support/fixtures.ts";
+import { restartTestServer, startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
 
 const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
 const LAUNCH_ARGS = [
@@ -202,6 +203,75 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     );
     await page.getByTestId("events").getByText("trade.offer").waitFor();
     await screenshot(page, "admin-events");
+  });
+
+  it("keeps the Events view live across a server restart, without repeating an event", async (ctx) => {
+    if (!onRealPostgres()) ctx.skip(); // the restarted server needs the same database
+    // Attempts to reconnect while the server is down: the browser logs each failed socket.
+    expectedConsole = [/WebSocket connection to .* failed/];
+    let restarting = await startTestServer();
+    try {
+      const g = await registerGame(restarting, TEST_ADMIN_TOKEN, "restart-game", { developerName: "Restart Dev" });
+      const publish = async (server: TestServer, type: string) =>
+        must(
+          await server.gql(
+            `mutation($type: String!) { publishEvent(input: { type: $type }) { seq } }`,
+            { type },
+            g.apiKey,
+          ),
+        );
+      await signIn(TEST_ADMIN_TOKEN, restarting);
+      await page.getByRole("link", { name: "Events" }).click();
+      await page.getByTestId("events-live").waitFor();
+      const events = page.getByTestId("events");
+      await publish(restarting, "restart.live"); // received live, before the restart
+      await events.getByText("restart.live").waitFor();
+      // Every text the pill shows from here on (a string: the tests' tsconfig has no DOM types).
+      await page.evaluate(`(() => {
+        const pill = document.querySelector('[data-testid="connection-status"]');
+        window.pillHistory = [pill.textContent];
+        new MutationObserver(() => window.pillHistory.push(pill.textContent)).observe(pill, {
+          childList: true,
+          characterData: true,
+          subtree: true,
+        });
+      })()`);
+
+      restarting = await restartTestServer(restarting); // closes the console's socket with 1001
+      await publish(restarting, "restart.after");
+      await events.getByText("restart.after").waitFor();
+      // A resubscribe with the first `since` would have replayed restart.live before restart.after.
+      expect(await events.getByText("restart.live").count()).toBe(1);
+      const history = await page.evaluate<string[]>("window.pillHistory");
+      expect(history).toContain("reconnecting");
+      await expect.poll(() => page.getByTestId("connection-status").textContent()).toBe("connected");
+    } finally {
+      await page.context().close();
+      await restarting.stop();
+    }
+  });
+
+  it("says idle with no live view, offline when the browser is, and offline once the credential is refused", async () => {
+    const pill = page.getByTestId("connection-status");
+    const dev = await createDeveloper(s, "Pill Dev");
+    await signIn(dev.key);
+    await page.getByRole("link", { name: "Events" }).click();
+    await page.getByTestId("events-live").waitFor();
+    await expect.poll(() => pill.textContent()).toBe("connected");
+    // Games has no subscription: the SDK closes the socket after the last one.
+    await page.getByRole("link", { name: "Games" }).click();
+    await expect.poll(() => pill.textContent()).toBe("idle");
+    await page.context().setOffline(true);
+    await expect.poll(() => pill.textContent()).toBe("offline");
+    await page.context().setOffline(false);
+    await expect.poll(() => pill.textContent()).toBe("idle");
+    // The key ends while live (4011); the reconnect with it is refused (4403) and not retried.
+    await page.getByRole("link", { name: "Events" }).click();
+    await page.getByTestId("events-live").waitFor();
+    await expect.poll(() => pill.textContent()).toBe("connected");
+    must(await s.gql(`mutation($id: ID) { rotateDeveloperKey(id: $id) { key } }`, { id: dev.id }, TEST_ADMIN_TOKEN));
+    await expect.poll(() => pill.textContent()).toBe("offline");
+    await page.getByRole("alert").getByText("UNAUTHENTICATED").waitFor();
   });
 
   it("publishes an event from the form, routed by realm, and shows it in the live stream", async () => {

@@ -53,7 +53,15 @@ describe("SDK package", () => {
 
   it("builds ESM and declarations that a plain Node project uses", async () => {
     await run(process.execPath, [tsc, "-p", join(ROOT, "sdk/tsconfig.build.json")], { cwd: ROOT });
-    for (const file of ["index.js", "index.d.ts", "documents.js", "documents.d.ts", "generated/operations.d.ts"]) {
+    for (const file of [
+      "index.js",
+      "index.d.ts",
+      "documents.js",
+      "documents.d.ts",
+      "protocol.js",
+      "protocol.d.ts",
+      "generated/operations.d.ts",
+    ]) {
       expect(existsSync(join(ROOT, "sdk/dist", file)), file).toBe(true);
     }
 
@@ -70,11 +78,14 @@ describe("SDK package", () => {
       [
         `import { createMultiverseClient, MultiverseError, type Game } from "@multiverse/sdk";`,
         `import { RegisterGameDocument } from "@multiverse/sdk/documents";`,
+        `import { CloseCode, isFatalClose, type ConnectionState } from "@multiverse/sdk/protocol";`,
         `const mv = createMultiverseClient({ url: process.argv[2]!, adminToken: process.argv[3]! });`,
         `const games: Game[] = await mv.games();`,
         `const error = await mv.game({ id: "nope" }).catch((e: unknown) => e);`,
         `const code: string | undefined = error instanceof MultiverseError ? error.code : undefined;`,
-        `console.log(JSON.stringify({ games: games.length, code, document: RegisterGameDocument.kind }));`,
+        `const state: ConnectionState = mv.connection.state;`,
+        `const fatal: boolean = isFatalClose(CloseCode.Forbidden);`,
+        `console.log(JSON.stringify({ games: games.length, code, document: RegisterGameDocument.kind, state, fatal }));`,
         ``,
       ].join("\n"),
     );
@@ -95,6 +106,7 @@ describe("SDK package", () => {
       [
         `import { createMultiverseClient, MultiverseError } from "@multiverse/sdk";`,
         `import { RegisterGameDocument } from "@multiverse/sdk/documents";`,
+        `import { CloseCode, isFatalClose } from "@multiverse/sdk/protocol";`,
         `const mv = createMultiverseClient({ url: process.argv[2], adminToken: process.argv[3] });`,
         `const games = await mv.games();`,
         `const error = await mv.game({ id: "nope" }).catch((e) => e);`,
@@ -104,13 +116,20 @@ describe("SDK package", () => {
         `await mv.publishEvent({ type: "from-dist" });`,
         `const { value } = await events.next();`,
         `await mv.close();`,
-        `console.log(JSON.stringify({ games: games.length, code, document: RegisterGameDocument.kind, event: value.type }));`,
+        `const fatal = isFatalClose(CloseCode.Forbidden) && !isFatalClose(CloseCode.GoingAway);`,
+        `console.log(JSON.stringify({ games: games.length, code, document: RegisterGameDocument.kind, event: value.type, fatal }));`,
         ``,
       ].join("\n"),
     );
     const { stdout } = await run(process.execPath, [join(consumer, "main.mjs"), s.url, TEST_ADMIN_TOKEN], {
       cwd: consumer,
     });
-    expect(JSON.parse(stdout)).toEqual({ games: 0, code: "NOT_FOUND", document: "Document", event: "from-dist" });
+    expect(JSON.parse(stdout)).toEqual({
+      games: 0,
+      code: "NOT_FOUND",
+      document: "Document",
+      event: "from-dist",
+      fatal: true,
+    });
   }, 120_000);
 });

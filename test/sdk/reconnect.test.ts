@@ -2,7 +2,9 @@
 // server restart (1001), a slow consumer (4010), a credential that ends while connected (4011:
 // renewed by a credential function, or refused on reconnect with 4403), and a
 // server that never comes back. Events must resume with nothing lost and nothing repeated.
+import { print } from "graphql";
 import { afterEach, describe, expect, it } from "vitest";
+import { EventsDocument, type EventsSubscription } from "../../sdk/src/documents.ts";
 import {
   createMultiverseClient,
   MultiverseError,
@@ -137,6 +139,30 @@ describe("SDK: reconnecting", () => {
     p.restore();
     await waitUntil("both events", () => got.values.length >= 2);
     expect(seqs(got.values)).toEqual(during);
+  });
+
+  it("subscribe (how the console runs urql's subscriptions) resumes Events from the last seq, not the first `since`", async () => {
+    const s = await server();
+    const p = await proxy(s);
+    const direct = publisher(s);
+    const watcher = client({ url: p.url, adminToken: TEST_ADMIN_TOKEN });
+    const [since, ...before] = await publish(direct, 3, "before");
+    const events = watcher.subscribe<EventsSubscription>({
+      query: print(EventsDocument),
+      operationName: "Events",
+      variables: { since },
+    });
+    const got = collect(events);
+    await waitUntil("the events after since", () => got.values.length === 2);
+    p.cut();
+    await waitUntil("reconnecting", () => watcher.connection.state === "reconnecting");
+    const during = await publish(direct, 2, "during");
+    p.restore();
+    await waitUntil("connected again", () => watcher.connection.state === "connected");
+    const after = await publish(direct, 1, "after");
+    await waitUntil("every event", () => got.values.length >= 5);
+    expect(got.values.map((v) => v.events.seq)).toEqual([...before, ...during, ...after]);
+    events.stop();
   });
 
   it("notices a dead connection by its unanswered pings, and resumes", async () => {

@@ -1,6 +1,13 @@
 // The SDK's subscriptions against a real server: what each one delivers, stopping with break,
 // stop() or an AbortSignal, the connection state, and the errors that end a subscription.
+import { print } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  EventsDocument,
+  RoomOccupantsDocument,
+  type EventsSubscription,
+  type TicksSubscription,
+} from "../../sdk/src/documents.ts";
 import {
   createMultiverseClient,
   MultiverseError,
@@ -236,6 +243,36 @@ describe("SDK: subscriptions", () => {
     updates.stop();
     const err = await thrown(mv.universeUpdates());
     expect(err.code).toBe("FORBIDDEN");
+  });
+
+  it("subscribe: a request as urql sends it yields whole results; the SDK's own operations resume", async () => {
+    // An SDK document (as `@multiverse/sdk/documents` has it): it starts where the log ends, as `events` does.
+    const events = mv.subscribe<EventsSubscription>({
+      query: print(EventsDocument),
+      operationName: "Events",
+      variables: {},
+    });
+    await events.ready;
+    const seq = (await mv.publishEvent({ type: "raw", data: {} })).seq!;
+    const [first] = await take(events, 1);
+    expect(first).toEqual({ events: expect.objectContaining({ seq, type: "raw" }) });
+    events.stop();
+
+    // Any other subscription: no resume, each result's data as it came.
+    const mine = mv.subscribe<TicksSubscription>({ query: "subscription { ticks { number } }" });
+    const [tick] = await take(mine, 1);
+    expect(Object.keys(tick!)).toEqual(["ticks"]);
+    expect(tick!.ticks.number).toMatch(/^\d+$/);
+    mine.stop();
+
+    // Errors end it the same way, named after the SDK's method.
+    const missing = mv.subscribe({
+      query: print(RoomOccupantsDocument),
+      operationName: "RoomOccupants",
+      variables: { roomId: "00000000-0000-4000-8000-000000000000" },
+    });
+    expect(await thrown(missing)).toMatchObject({ kind: "graphql", code: "NOT_FOUND", operation: "roomOccupants" });
+    expect(() => mv.subscribe({} as never)).toThrow(TypeError);
   });
 
   describe("errors end the loop with a MultiverseError", () => {

@@ -3,7 +3,9 @@
 // `npm run typecheck` checks it too.
 import { describe, expectTypeOf, it } from "vitest";
 import {
+  CloseCode,
   createMultiverseClient,
+  isFatalClose,
   type ConnectionState,
   type Game,
   type GameStatus,
@@ -108,5 +110,14 @@ describe("SDK types", () => {
     expectTypeOf<MultiverseError["code"]>().toEqualTypeOf<MultiverseErrorCode>();
     expectTypeOf<MultiverseError["kind"]>().toEqualTypeOf<"graphql" | "network">();
     expectTypeOf<MultiverseError["retryAfterMs"]>().toEqualTypeOf<number | undefined>();
+  });
+
+  it("the protocol's constants, and subscribe for documents", () => {
+    expectTypeOf(CloseCode.Forbidden).toEqualTypeOf<4403>();
+    expectTypeOf(isFatalClose).toEqualTypeOf<(code: number) => boolean>();
+    expectTypeOf(client.subscribe<{ ticks: Tick }>).returns.toEqualTypeOf<ResumableSubscription<{ ticks: Tick }>>();
+    typeOnly(() => client.subscribe({ query: "subscription { ticks { number } }", operationName: null }));
+    // @ts-expect-error the query is required
+    typeOnly(() => client.subscribe({ operationName: "Ticks" }));
   });
 });
