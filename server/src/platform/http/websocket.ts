@@ -9,7 +9,7 @@ import { apiError, ErrorCode } from "../errors/errors.ts";
 import { SLOW_CONSUMER_REASON } from "../graphql/context.ts";
 import type { RequestPipeline } from "../graphql/pipeline.ts";
 import type { Metrics } from "../observability/metrics.ts";
-import { CloseCode } from "../realtime/close-codes.ts";
+import { CloseCode } from "../../../../sdk/src/protocol.ts";
 import { ConnectionSession, PresenceUnavailableError } from "../realtime/connection-session.ts";
 import type { Services } from "../services.ts";
 

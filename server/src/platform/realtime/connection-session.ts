@@ -1,7 +1,7 @@
 import type { Principal } from "../auth/principal.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
-import { CloseCode } from "./close-codes.ts";
+import { CloseCode } from "../../../../sdk/src/protocol.ts";
 import type { CredentialWatch } from "./credential-watch.ts";
 import type { Presence } from "./presence.ts";
 

@@ -3,7 +3,7 @@ import type { Unsubscribe } from "../bus/bus.ts";
 import type { ChannelBus } from "../bus/channel-bus.ts";
 import type { Logger } from "../observability/logger.ts";
 import { channels, type CredentialEnd } from "./channels.ts";
-import { CloseCode } from "./close-codes.ts";
+import { CloseCode } from "../../../../sdk/src/protocol.ts";
 
 type Why = CredentialEnd["why"] | "token-expired";
 
