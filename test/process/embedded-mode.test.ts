@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorCode, gql } from "../support/graphql.ts";
 import { spawnServer, startServerProcess, type ServerProcess } from "../support/process.ts";
 
-describe("embedded mode", () => {
+// Each test starts the server as a child process (up to 60 s each under a loaded CI machine: tsx
+// compiles the server, PGlite starts and migrates), one of them twice.
+describe("embedded mode", { timeout: 150_000 }, () => {
   let dataDir: string;
   const running: ServerProcess[] = [];
 
