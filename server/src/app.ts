@@ -139,7 +139,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   expressApp.use(
     "/graphql",
-    express.json({ limit: Math.max(256 * 1024, 4 * config.maxEventDataBytes) }),
+    express.json({ limit: config.maxRequestBytes }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = res.locals["requestId"] as string;

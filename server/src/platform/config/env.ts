@@ -70,6 +70,8 @@ export interface Config {
   /** Tokens a document may have: checked while parsing, before any (costly) validation. */
   maxQueryTokens: number;
   maxEventDataBytes: number;
+  /** The largest request: an HTTP body, or one WebSocket frame (256 KiB, or 4 x maxEventDataBytes). */
+  maxRequestBytes: number;
   /** Events one source (a game, or the admin) may publish per second, across all nodes. */
   rateLimitEventsPerSecond: number;
   /** Delivered events older than this are pruned; `events(since)` before them is refused. */
@@ -134,6 +136,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxQueryCost: e.MAX_QUERY_COST,
     maxQueryTokens: e.MAX_QUERY_TOKENS,
     maxEventDataBytes: e.MAX_EVENT_DATA_BYTES,
+    maxRequestBytes: Math.max(256 * 1024, 4 * e.MAX_EVENT_DATA_BYTES),
     rateLimitEventsPerSecond: e.RATE_LIMIT_EVENTS_PER_SECOND,
     eventRetentionHours: e.EVENT_RETENTION_HOURS,
     maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,

@@ -17,6 +17,7 @@ import type { Metrics } from "../observability/metrics.ts";
 import type { Services } from "../services.ts";
 import type { Connection, Context } from "./context.ts";
 import { createLoaders } from "./loaders.ts";
+import { introspectionRule } from "./introspection.rule.ts";
 import { maxDepthRule } from "./max-depth.rule.ts";
 import { observePlugin } from "./observe.plugin.ts";
 import { costRefusal, queryCostPlugin } from "./query-cost.ts";
@@ -52,7 +53,7 @@ export class RequestPipeline {
     private readonly services: Services,
     private readonly metrics: Metrics,
   ) {
-    this.#ours = [maxDepthRule(services.config.maxQueryDepth)];
+    this.#ours = [maxDepthRule(services.config.maxQueryDepth), introspectionRule];
     this.#rules = [...specifiedRules, ...this.#ours];
   }
 

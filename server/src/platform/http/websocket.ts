@@ -29,7 +29,7 @@ function credentialOf(params: Readonly<Record<string, unknown>> | undefined): st
  * socket concerns live here; the request pipeline authenticates, builds contexts, applies the
  * limits and masks errors, and a ConnectionSession holds what the connection holds (presence,
  * the credential watch, its subscriptions). A missing or bad credential closes the socket with
- * 4403; a subscription refused on its own (BAD_USER_INPUT, RATE_LIMITED) leaves the connection
+ * 4403; a frame larger than an HTTP body closes it with 1009; a subscription refused on its own (BAD_USER_INPUT, RATE_LIMITED) leaves the connection
  * open. A connection holds at most `MAX_SUBSCRIPTIONS_PER_CONNECTION`; one whose unsent bytes
  * pass `MAX_SOCKET_BUFFER_BYTES` is closed as a slow consumer (4010).
  */
@@ -40,7 +40,23 @@ export function attachWebSocket(
   metrics: Metrics,
 ): { close(): Promise<void> } {
   const { config, logger, realtime } = services;
-  const wss = new WebSocketServer({ server: httpServer, path: "/graphql" });
+  // A frame may be as large as an HTTP body, no larger: ws closes a bigger one with 1009 before
+  // reading it whole (its own default, 100 MiB, would be read and parsed first).
+  const wss = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: config.maxRequestBytes });
+
+  // ws closes a socket on a client's protocol fault (a frame over maxPayload, a malformed frame:
+  // 1009, 1002 …) and then emits "error", which graphql-ws prints to stderr as multi-line text.
+  // One JSON log line instead; any other socket error ends the socket the same way.
+  wss.on("connection", (socket) => {
+    const emit = socket.emit.bind(socket);
+    socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+      if (event !== "error") return emit(event, ...args);
+      const err = args[0] as (Error & { code?: string }) | undefined;
+      logger.warn({ code: err?.code, reason: err?.message }, "websocket: connection closed on a protocol error");
+      if (socket.readyState === socket.OPEN) socket.terminate();
+      return true;
+    }) as typeof socket.emit;
+  });
 
   const disposable = useServer<Record<string, unknown>, Extra>(
     {
