@@ -42,16 +42,16 @@ async function takeUntil(stream: AsyncIterator<EventRow>, type: string): Promise
   return within(take(), 10_000, () => `an event of type ${type} (got seqs ${got.map((e) => e.seq).join(", ")})`);
 }
 
-type Reader = Pick<EventLog, "page">;
+type Reader = Pick<EventLog, "replayPage">;
 
-/** A log whose `page` (the replay's read) waits for `gate`; `reading` says it was called. */
+/** A log whose `replayPage` (the replay's read) waits for `gate`; `reading` says it was called. */
 function readAfter(log: Reader, gate: Promise<void>) {
   const reading = deferred();
   const client: Reader = {
-    page: async (...args) => {
+    replayPage: async (...args) => {
       reading.resolve();
       await gate;
-      return log.page(...args);
+      return log.replayPage(...args);
     },
   };
   return { client, reading: reading.promise };

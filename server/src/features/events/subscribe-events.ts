@@ -26,8 +26,11 @@ export async function subscribeEvents(
       );
     }
   }
+  const connection = ctx.connection;
   return eventStream(realtime.feed, realtime.log, {
     ...visibility,
+    // The connection's turn first, then the node's: a connection waiting for its own slot holds none of the node's.
+    gate: (read) => (connection ? connection.replayGate(() => realtime.replayGate(read)) : realtime.replayGate(read)),
     since: since ?? null,
     capacity: config.subscriptionBufferSize,
     onOverflow: () => closeSlowConsumer(ctx),

@@ -33,6 +33,8 @@ const schema = z.object({
   RATE_LIMIT_EVENTS_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(500),
   EVENT_RETENTION_HOURS: z.coerce.number().min(0.01).max(87_600).default(168),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(1000).default(50),
+  // Replay reads running at once on a node; the pool (10) keeps the rest for ticks and logins.
+  MAX_CONCURRENT_REPLAYS: z.coerce.number().int().min(1).max(100).default(4),
   // 256 x MAX_EVENT_DATA_BYTES bounds what one stalled subscription can hold (16 MiB by default).
   SUBSCRIPTION_BUFFER_SIZE: z.coerce.number().int().min(10).max(1_000_000).default(256),
   MAX_SOCKET_BUFFER_BYTES: z.coerce
@@ -77,6 +79,8 @@ export interface Config {
   /** Delivered events older than this are pruned; `events(since)` before them is refused. */
   eventRetentionHours: number;
   maxSubscriptionsPerConnection: number;
+  /** `events(since)` replay pages read at once on this node (each connection reads 2 at most). */
+  maxConcurrentReplays: number;
   /** Live messages one subscription may have waiting before it counts as a slow consumer. */
   subscriptionBufferSize: number;
   /** Bytes a WebSocket may have unsent before it counts as a slow consumer. */
@@ -140,6 +144,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitEventsPerSecond: e.RATE_LIMIT_EVENTS_PER_SECOND,
     eventRetentionHours: e.EVENT_RETENTION_HOURS,
     maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    maxConcurrentReplays: e.MAX_CONCURRENT_REPLAYS,
     subscriptionBufferSize: e.SUBSCRIPTION_BUFFER_SIZE,
     maxSocketBufferBytes: e.MAX_SOCKET_BUFFER_BYTES,
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,

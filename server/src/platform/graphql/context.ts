@@ -1,4 +1,5 @@
 import type { Principal } from "../auth/principal.ts";
+import type { ReplayGate } from "../realtime/event-stream.ts";
 import type { Services } from "../services.ts";
 import type { Loaders } from "./loaders.ts";
 
@@ -6,6 +7,8 @@ import type { Loaders } from "./loaders.ts";
 export interface Connection {
   /** Ends the connection of a client that reads too slowly (4010). */
   closeSlowConsumer(reason: string): void;
+  /** Runs one replay read when the connection has a slot free. */
+  replayGate: ReplayGate;
 }
 
 /** The close reason a slow consumer reads: it resumes where it was. */

@@ -1,8 +1,10 @@
+import pLimit from "p-limit";
 import type { Principal } from "../auth/principal.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { CloseCode } from "../../../../sdk/src/protocol.ts";
 import type { CredentialWatch } from "./credential-watch.ts";
+import type { ReplayGate } from "./event-stream.ts";
 import type { Presence } from "./presence.ts";
 
 export interface SessionDeps {
@@ -17,6 +19,9 @@ export interface SessionDeps {
 export class PresenceUnavailableError extends Error {
   override name = "PresenceUnavailableError";
 }
+
+/** Replay reads one connection may run at once: its other subscriptions wait their turn. */
+const REPLAYS_PER_CONNECTION = 2;
 
 /**
  * One live connection, whatever carries it: what it holds while it is open (a player's
@@ -33,6 +38,9 @@ export class ConnectionSession {
   #unwatch: (() => void) | undefined;
   readonly #subscriptions = new Set<string>();
   #released: Promise<void> | undefined;
+  readonly #replays = pLimit(REPLAYS_PER_CONNECTION);
+  /** This connection's turn for replay reads (REPLAYS_PER_CONNECTION at once). */
+  readonly replayGate: ReplayGate = (read) => this.#replays(read);
 
   constructor(
     private readonly deps: SessionDeps,

@@ -147,6 +147,34 @@ export class EventLog {
   }
 
   /**
+   * A replay page: the events matching `where` after `after`, in seq order, at most `rows` of
+   * them and at most `bytes` of `data` (always at least one, so an event larger than `bytes`
+   * still comes). Sizes are summed in Postgres before the rows are read, so a page of large
+   * events never lands in memory whole: a stalled subscriber holds one page, not 500 × 64 KiB.
+   * `done`: nothing matching comes after this page.
+   */
+  async replayPage(
+    where: Prisma.EventWhereInput,
+    after: bigint,
+    rows: number,
+    bytes: number,
+  ): Promise<{ events: EventRow[]; done: boolean }> {
+    const seqs = await this.prisma.event.findMany({
+      where: { AND: [where, { seq: { gt: after } }] },
+      orderBy: { seq: "asc" },
+      take: rows,
+      select: { seq: true },
+    });
+    if (seqs.length === 0) return { events: [], done: true };
+    const [fit] = await this.prisma.$queryRaw<{ upto: bigint }[]>`
+      SELECT coalesce(max(seq) FILTER (WHERE total <= ${bytes}), min(seq)) AS upto
+        FROM (SELECT seq, sum(octet_length(data::text)) OVER (ORDER BY seq) AS total
+                FROM events WHERE seq = ANY(${seqs.map((s) => s.seq!)}::bigint[])) AS sized`;
+    const events = await this.page(where, after, rows, fit!.upto);
+    return { events, done: seqs.length < rows && events.length === seqs.length };
+  }
+
+  /**
    * Deletes delivered events older than `hours`, oldest first, and records the highest pruned
    * seq in universe_state.pruned_seq, so `events(since)` before it is refused rather than
    * silently skipped. Returns how many it deleted. The tick leader runs it once a minute.

@@ -4,7 +4,12 @@ import type { EventFeed } from "./event-feed.ts";
 import type { EventLog } from "./event-log.ts";
 import { liveStream, type LiveOptions } from "./live-stream.ts";
 
+/** A replay page: at most this many events, and at most this many bytes of their data. */
 const REPLAY_PAGE = 500;
+const REPLAY_PAGE_BYTES = 1024 * 1024;
+
+/** Runs one replay read when a slot is free (see EventStreamOptions.gate). */
+export type ReplayGate = <T>(read: () => Promise<T>) => Promise<T>;
 
 export interface EventStreamOptions extends LiveOptions {
   /** Which events this subscriber may see, as a database filter (for the replay). */
@@ -13,6 +18,8 @@ export interface EventStreamOptions extends LiveOptions {
   visible: (e: EventRow) => boolean;
   /** Replay every visible event with a greater seq first; null: live events only. */
   since: bigint | null;
+  /** Where replay reads wait their turn (per connection, per node), so replays cannot take the pool. */
+  gate?: ReplayGate;
 }
 
 /**
@@ -23,7 +30,7 @@ export interface EventStreamOptions extends LiveOptions {
  */
 export function eventStream(
   feed: EventFeed,
-  log: Pick<EventLog, "page">,
+  log: Pick<EventLog, "replayPage">,
   o: EventStreamOptions,
 ): AsyncIterableIterator<EventRow> {
   return liveStream<EventRow>(
@@ -36,12 +43,14 @@ export function eventStream(
       let last = o.since ?? feed.last;
       if (o.since !== null) {
         for (;;) {
-          const page = await log.page(o.where, last, REPLAY_PAGE);
-          for (const e of page) {
+          const after = last;
+          const read = () => log.replayPage(o.where, after, REPLAY_PAGE, REPLAY_PAGE_BYTES);
+          const page = await (o.gate ? o.gate(read) : read());
+          for (const e of page.events) {
             last = e.seq!;
             yield e;
           }
-          if (page.length < REPLAY_PAGE || signal.aborted) break;
+          if (page.done || signal.aborted) break;
         }
       }
       for await (const e of live) {

@@ -6,7 +6,9 @@ import type { Config } from "../config/env.ts";
 import type { PrismaClient } from "../db/client.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
+import pLimit from "p-limit";
 import { TimedSet } from "./bus-names.ts";
+import type { ReplayGate } from "./event-stream.ts";
 import { CredentialWatch } from "./credential-watch.ts";
 import { EventFeed } from "./event-feed.ts";
 import { EventLog } from "./event-log.ts";
@@ -32,6 +34,9 @@ export interface RealtimeDeps {
  */
 export class Realtime {
   #heartbeat: NodeJS.Timeout | undefined;
+  readonly #replays: ReturnType<typeof pLimit>;
+  /** This node's turn for replay reads (MAX_CONCURRENT_REPLAYS at once). */
+  readonly replayGate: ReplayGate = (read) => this.#replays(read);
 
   private constructor(
     private readonly deps: RealtimeDeps,
@@ -45,7 +50,9 @@ export class Realtime {
     readonly occupancy: RoomOccupancy,
     readonly credentials: CredentialWatch,
     readonly polls: SharedPolls,
-  ) {}
+  ) {
+    this.#replays = pLimit(deps.config.maxConcurrentReplays);
+  }
 
   static async start(deps: RealtimeDeps): Promise<Realtime> {
     const { config, prisma, bus, channels, logger, metrics } = deps;

@@ -1,0 +1,93 @@
+// Replays (`events(since)`) are the one read whose size the client chooses: a connection with
+// many subscriptions replaying a log of large events, and not reading, must not take the node's
+// memory or its database pool. Replay pages are bounded by bytes (1 MiB) as well as rows (500),
+// a connection reads 2 pages at once and a node MAX_CONCURRENT_REPLAYS; a client that stops
+// reading holds one page per running replay until the keep-alive drops it (here after ~2 s,
+// WEBSOCKET_KEEPALIVE_SECONDS=1). Meanwhile a normal client's latency stays within
+// a bound read from a baseline in the same test, and the server's heap within a budget.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appendEvents } from "../support/event-log.ts";
+import { metricValue } from "../support/metrics.ts";
+import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
+import { connectWs, subscribe } from "../support/ws.ts";
+
+const EVENTS = 400;
+const DATA_BYTES = 60_000;
+/** Heap the server (in this process) may grow by while replays are stuck. */
+const MEMORY_BUDGET_BYTES = 200 * 1024 * 1024;
+const REPLAY = `subscription($s: Int64) { events(since: $s) { seq data } }`;
+
+describe("replays of a log of large events", () => {
+  let s: TestServer;
+  let since: bigint;
+
+  beforeAll(async () => {
+    s = await startTestServer({ MAX_SUBSCRIPTIONS_PER_CONNECTION: "50", WEBSOCKET_KEEPALIVE_SECONDS: "1" });
+    since = await appendEvents(s.app.services.prisma, EVENTS, "large", { dataBytes: DATA_BYTES });
+    s.app.services.realtime.feed.catchUp();
+    await s.app.services.realtime.feed.settled();
+  });
+  afterAll(async () => {
+    await s?.stop();
+  });
+
+  const normalQuery = async (): Promise<number> => {
+    const t0 = performance.now();
+    const res = await fetch(`${s.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+      body: JSON.stringify({ query: "{ games { id } }" }),
+    });
+    expect(((await res.json()) as { errors?: unknown }).errors).toBeUndefined();
+    return performance.now() - t0;
+  };
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+  it("replays every event whole and in order, in pages of at most 1 MiB", async () => {
+    const c = connectWs(s.url, TEST_ADMIN_TOKEN);
+    try {
+      await c.connected;
+      const sub = subscribe<{ events: { seq: string; data: { pad: string } } }>(c, REPLAY, { s: since.toString() });
+      const got = await sub.received(EVENTS);
+      expect(got.map((m) => BigInt(m.events.seq))).toEqual(
+        Array.from({ length: EVENTS }, (_, i) => since + BigInt(i + 1)),
+      );
+      expect(got.every((m) => m.events.data.pad.length === DATA_BYTES)).toBe(true);
+    } finally {
+      await c.dispose();
+    }
+  });
+
+  it("holds a connection with 40 replays that stops reading to bounded memory, and serves others meanwhile", async () => {
+    const connections = () => metricValue(s.url, "multiverse_websocket_connections_active");
+    const idle = await connections();
+    const baseline: number[] = [];
+    for (let i = 0; i < 20; i++) baseline.push(await normalQuery());
+    const heapBefore = process.memoryUsage().heapUsed;
+    let peak = heapBefore;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 5);
+    const c = connectWs(s.url, TEST_ADMIN_TOKEN);
+    try {
+      await c.connected;
+      c.socket()!.pause(); // reads nothing from now on
+      for (let i = 0; i < 40; i++) subscribe(c, REPLAY, { s: since.toString() });
+      const during: number[] = [];
+      // Until the server drops the client (as a slow consumer, or by the keep-alive when it
+      // answers no ping): the server's gauge says so; the paused client reads nothing, not even
+      // the close.
+      const deadline = Date.now() + 20_000;
+      do {
+        if (Date.now() > deadline) throw new Error("the stalled connection was not dropped within 20 s");
+        during.push(await normalQuery());
+      } while ((await connections()) > idle || during.length < 10);
+      expect(median(during), `normal latency during the replays (baseline ${median(baseline)} ms)`).toBeLessThan(
+        median(baseline) * 10 + 50,
+      );
+    } finally {
+      clearInterval(sampler);
+      c.socket()?.resume();
+      await c.dispose();
+    }
+    expect(peak - heapBefore, "heap growth while the replays were stuck").toBeLessThan(MEMORY_BUDGET_BYTES);
+  });
+});
