@@ -14,6 +14,7 @@ import type { Principal } from "../auth/principal.ts";
 import { apiError, ErrorCode } from "../errors/errors.ts";
 import { formatError } from "../errors/format-error.ts";
 import type { Metrics } from "../observability/metrics.ts";
+import { QueueOverflowError } from "../realtime/bounded-queue.ts";
 import type { Services } from "../services.ts";
 import type { Connection, Context } from "./context.ts";
 import { createLoaders } from "./loaders.ts";
@@ -117,7 +118,11 @@ export class RequestPipeline {
     return errors.map((e) => {
       const code = e.extensions?.["code"];
       if (!code && !e.originalError) return formatError(documentError(e, "BAD_USER_INPUT").toJSON());
-      if (!code) this.services.logger.error({ requestId, err: e.originalError ?? e }, "subscription error");
+      // A slow consumer's overflow is counted (multiverse_slow_consumer_disconnects_total) and its
+      // connection closed with 4010; it is not an error of the server's to log.
+      if (!code && !(e.originalError instanceof QueueOverflowError)) {
+        this.services.logger.error({ requestId, err: e.originalError ?? e }, "subscription error");
+      }
       return formatError(e.toJSON(), e);
     });
   }
