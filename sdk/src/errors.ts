@@ -6,6 +6,7 @@ export type ErrorCode =
   | "NOT_FOUND"
   | "CONFLICT"
   | "RATE_LIMITED"
+  | "SERVICE_UNAVAILABLE"
   | "INTERNAL_SERVER_ERROR";
 
 /** A server code, or `NETWORK_ERROR` when the server could not be reached or the connection broke. */
@@ -63,7 +64,7 @@ export class MultiverseError extends Error {
   readonly field: string | undefined;
   /** Why a request could not run at all, e.g. `QUERY_TOO_DEEP`, `EVENTS_EXPIRED`. */
   readonly reason: string | undefined;
-  /** `RATE_LIMITED`: how long to wait before retrying. */
+  /** `RATE_LIMITED`, `SERVICE_UNAVAILABLE`: how long to wait before retrying. */
   readonly retryAfterMs: number | undefined;
   /** Every input problem (`BAD_USER_INPUT`), when the server listed them. */
   readonly problems: readonly InputProblem[];

@@ -39,5 +39,6 @@ export const ERROR_CODES: ReadonlySet<string> = new Set([
   "NOT_FOUND",
   "CONFLICT",
   "RATE_LIMITED",
+  "SERVICE_UNAVAILABLE",
   "INTERNAL_SERVER_ERROR",
 ]);

@@ -8,13 +8,18 @@ export const ErrorCode = {
   NotFound: "NOT_FOUND",
   Conflict: "CONFLICT",
   RateLimited: "RATE_LIMITED",
+  /** A dependency (Postgres, Redis) is unavailable for a moment: retry after `retryAfterMs`. */
+  ServiceUnavailable: "SERVICE_UNAVAILABLE",
   Internal: "INTERNAL_SERVER_ERROR",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 export const PUBLIC_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401 };
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, SERVICE_UNAVAILABLE: 503 };
+
+/** How long a client should wait before retrying after SERVICE_UNAVAILABLE. */
+export const RETRY_AFTER_MS = 1000;
 
 /** An expected failure: its message and code reach the client as they are. */
 export function apiError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
@@ -33,3 +38,7 @@ export const forbidden = (message: string): GraphQLError => apiError(ErrorCode.F
 export const notFound = (what: string, id: string): GraphQLError =>
   apiError(ErrorCode.NotFound, `${what} "${id}" was not found`);
 export const conflict = (message: string): GraphQLError => apiError(ErrorCode.Conflict, message);
+export const serviceUnavailable = (): GraphQLError =>
+  apiError(ErrorCode.ServiceUnavailable, "The service is unavailable for a moment: retry after retryAfterMs", {
+    retryAfterMs: RETRY_AFTER_MS,
+  });

@@ -1,5 +1,6 @@
 import type { GraphQLFormattedError } from "graphql";
-import { ErrorCode, PUBLIC_CODES } from "./errors.ts";
+import { ErrorCode, PUBLIC_CODES, RETRY_AFTER_MS } from "./errors.ts";
+import { isTransient } from "./transient.ts";
 
 /** Apollo's codes for a request it could not run at all; clients see them as BAD_USER_INPUT. */
 const DOCUMENT_CODES = new Set([
@@ -28,6 +29,14 @@ export function isExpected(code: unknown): boolean {
  */
 export function formatError(formatted: GraphQLFormattedError, error?: unknown): GraphQLFormattedError {
   const code = formatted.extensions?.["code"];
+  if (!isExpected(code) && isTransient(error)) {
+    // A dependency away for a moment: say so, so the client retries (never a stack or detail).
+    return {
+      message: "The service is unavailable for a moment: retry after retryAfterMs",
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: ErrorCode.ServiceUnavailable, retryAfterMs: RETRY_AFTER_MS },
+    };
+  }
   if (!isExpected(code)) {
     const requestId = formatted.extensions?.["requestId"];
     return {

@@ -31,6 +31,11 @@ export function observePlugin(logger: Logger, metrics: Metrics): ApolloServerPlu
           metrics.graphqlOperations.inc({ type, outcome: failed ? "error" : "ok" });
           metrics.graphqlDuration.observe({ type }, seconds);
           if (response.body.kind === "single") {
+            // A dependency away for a moment: 503, so HTTP clients and proxies retry.
+            const errors = response.body.singleResult.errors ?? [];
+            if (errors.some((e) => e.extensions?.["code"] === ErrorCode.ServiceUnavailable) && response.http) {
+              response.http.status = 503;
+            }
             for (const error of response.body.singleResult.errors ?? []) {
               if (error.extensions?.["code"] === ErrorCode.Internal) {
                 (error.extensions as Record<string, unknown>)["requestId"] = contextValue.requestId;

@@ -11,7 +11,8 @@ import {
 } from "graphql";
 import { authenticate } from "../auth/authenticate.ts";
 import type { Principal } from "../auth/principal.ts";
-import { apiError, ErrorCode } from "../errors/errors.ts";
+import { apiError, ErrorCode, serviceUnavailable } from "../errors/errors.ts";
+import { isTransient } from "../errors/transient.ts";
 import { formatError } from "../errors/format-error.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { QueueOverflowError } from "../realtime/bounded-queue.ts";
@@ -60,7 +61,8 @@ export class RequestPipeline {
 
   /**
    * The principal `credential` stands for (anonymous without one). A bad credential throws
-   * UNAUTHENTICATED; anything unexpected is logged with `requestId` and masked.
+   * UNAUTHENTICATED; the database away for a moment, SERVICE_UNAVAILABLE (retryable); anything
+   * else unexpected is logged with `requestId` and masked.
    */
   async principal(credential: string | undefined, requestId: string): Promise<Principal> {
     const { prisma, adminToken, playerTokens, logger } = this.services;
@@ -68,6 +70,11 @@ export class RequestPipeline {
       return await authenticate(credential, { prisma, adminToken, playerTokens });
     } catch (err) {
       if (err instanceof GraphQLError) throw err;
+      if (isTransient(err)) {
+        // The credential may be fine: the database is away for a moment. Retryable, never 4403.
+        logger.warn({ requestId, err }, "could not authenticate: a dependency is unavailable");
+        throw serviceUnavailable();
+      }
       // Outside any operation, so no GraphQL plugin sees it: log and mask it here.
       logger.error({ requestId, err }, "unexpected error while authenticating");
       throw apiError(ErrorCode.Internal, "Internal server error", { requestId });

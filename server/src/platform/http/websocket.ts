@@ -83,7 +83,9 @@ export function attachWebSocket(
         try {
           principal = await pipeline.principal(credentialOf(ctx.connectionParams), ctx.extra.connectionId);
         } catch (err) {
-          endSocket(CloseCode.Forbidden, (err as GraphQLError).message.slice(0, 120));
+          // A dependency away for a moment is worth a retry (1013); a refused credential is not (4403).
+          const retry = (err as GraphQLError).extensions?.["code"] === ErrorCode.ServiceUnavailable;
+          endSocket(retry ? CloseCode.TryAgain : CloseCode.Forbidden, (err as GraphQLError).message.slice(0, 120));
           return false;
         }
         if (principal.kind === "anonymous") {
