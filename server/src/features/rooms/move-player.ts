@@ -27,8 +27,16 @@ export async function movePlayer(services: Services, p: Principal, playerId: str
     const moved = await tx.player.update({ where: { id: playerId }, data: { roomId, lastSeenAt: new Date() } });
     return { moved, from, versions };
   });
-  // After the commit: the rooms' watchers, each once, with the versions just committed.
-  const online = (await realtime.presence.online(player.gameId)).has(playerId);
+  // After the commit: the rooms' watchers, each once, with the versions just committed. This is
+  // best-effort: the move is committed, so the answer is the move; what could not be told (Redis
+  // away) is logged, and watchers catch up with the room's version on its next change.
+  let online: boolean;
+  try {
+    online = (await realtime.presence.online(player.gameId)).has(playerId);
+  } catch (err) {
+    services.logger.warn({ err, playerId }, "room change not published");
+    return moved;
+  }
   for (const { id, version } of versions) {
     const kind = id === from ? ("LEFT" as const) : ("JOINED" as const);
     await realtime.occupancy
