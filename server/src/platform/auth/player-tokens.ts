@@ -1,4 +1,5 @@
 import { jwtVerify, SignJWT, errors as joseErrors } from "jose";
+import { UUID } from "../db/uuid.ts";
 
 const ISSUER = "multiverse";
 const AUDIENCE = "multiverse:player";
@@ -38,7 +39,10 @@ export class PlayerTokens {
     return { token, expiresAt: new Date(exp * 1000) };
   }
 
-  /** The claims of a valid token; `null` when it is malformed, forged or expired. */
+  /**
+   * The claims of a valid token; `null` when it is malformed, forged or expired, or names no
+   * player id (a well-signed token whose `sub` is not a UUID is refused here, not by Postgres).
+   */
   async verify(token: string): Promise<VerifiedPlayerClaims | null> {
     try {
       const { payload } = await jwtVerify(token, this.#key, {
@@ -46,7 +50,12 @@ export class PlayerTokens {
         audience: AUDIENCE,
         algorithms: ["HS256"],
       });
-      if (typeof payload.sub !== "string" || typeof payload["gid"] !== "string" || payload.exp === undefined) {
+      if (
+        typeof payload.sub !== "string" ||
+        !UUID.test(payload.sub) ||
+        typeof payload["gid"] !== "string" ||
+        payload.exp === undefined
+      ) {
         return null;
       }
       return { playerId: payload.sub, gameId: payload["gid"], expiresAt: new Date(payload.exp * 1000) };

@@ -1,4 +1,8 @@
 import { IsOptional, Length, Matches, MaxLength } from "class-validator";
+import { UUID } from "../db/uuid.ts";
+
+/** Row ids (players, rooms, realms). */
+export { UUID };
 
 /** Game ids: 3–40 characters of a-z, 0-9 and '-', starting with a letter. */
 export const SLUG = /^[a-z][a-z0-9-]{2,39}$/;
@@ -6,7 +10,6 @@ export const SLUG = /^[a-z][a-z0-9-]{2,39}$/;
 export const ADDRESS_PART = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 /** Event types, e.g. `trade.offer` or `boss:defeated`. */
 export const EVENT_TYPE = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/;
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type PropertyDecorator = (target: object, key: string) => void;
 const all =
