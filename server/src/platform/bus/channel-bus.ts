@@ -1,5 +1,5 @@
 import type { Bus, Unsubscribe } from "./bus.ts";
-import type { HandlerErrorReporter } from "./handlers.ts";
+import { ChannelHandlers, type HandlerErrorReporter } from "./handlers.ts";
 
 /** One bus channel: its name and how its payload travels. Defined once, by its owner. */
 export interface Channel<T> {
@@ -21,75 +21,64 @@ export function jsonChannel<T>(name: string, check?: (value: unknown) => T): Cha
   };
 }
 
-interface Listeners {
-  handlers: Set<(value: unknown) => void>;
-  subscribed: Promise<Unsubscribe>;
+interface Subscribed {
+  decode: (text: string) => unknown;
+  stop?: Unsubscribe;
 }
 
 /**
  * Typed channels over the bus, as server code uses them. A node subscribes to a channel name
- * once, however many local listeners it has, and decodes each message once for all of them.
- * Listeners are isolated: one that throws is reported, and the others still run.
+ * once, however many local listeners it has, and decodes each message once for all of them
+ * (ChannelHandlers keeps the listeners, as it does for the buses' own subscribers). Listeners
+ * are isolated: one that throws is reported, and the others still run.
  */
 export class ChannelBus {
-  readonly #listeners = new Map<string, Listeners>();
+  readonly #handlers: ChannelHandlers<unknown>;
+  /** Per subscribed channel name: its decoder, and how to give the bus subscription back. */
+  readonly #subscribed = new Map<string, Subscribed>();
 
   constructor(
     readonly bus: Bus,
     private readonly onError: HandlerErrorReporter,
-  ) {}
+  ) {
+    this.#handlers = new ChannelHandlers<unknown>(
+      {
+        listen: async (name) => {
+          const entry = this.#subscribed.get(name);
+          const stop = await this.bus.subscribe(name, (text) => this.#dispatch(entry, name, text));
+          if (entry && this.#subscribed.get(name) === entry) entry.stop = stop;
+          else await stop(); // given back while the bus was confirming it
+        },
+        unlisten: async (name) => {
+          const entry = this.#subscribed.get(name);
+          this.#subscribed.delete(name);
+          await entry?.stop?.();
+        },
+      },
+      onError,
+    );
+  }
 
   publish<T>(channel: Channel<T>, value: T): Promise<void> {
     return this.bus.publish(channel.name, channel.encode(value));
   }
 
   /** Calls `handler` with each message of `channel`; resolves once the bus confirmed the channel. */
-  async subscribe<T>(channel: Channel<T>, handler: (value: T) => void): Promise<Unsubscribe> {
-    let entry = this.#listeners.get(channel.name);
-    if (!entry) {
-      const handlers = new Set<(value: unknown) => void>();
-      entry = {
-        handlers,
-        subscribed: this.bus.subscribe(channel.name, (text) => this.#dispatch(channel, handlers, text)),
-      };
-      this.#listeners.set(channel.name, entry);
-    }
-    const own = (value: unknown) => handler(value as T);
-    entry.handlers.add(own);
-    try {
-      await entry.subscribed;
-    } catch (err) {
-      entry.handlers.delete(own);
-      if (this.#listeners.get(channel.name) === entry && entry.handlers.size === 0)
-        this.#listeners.delete(channel.name);
-      throw err;
-    }
-    const held = entry;
-    return async () => {
-      held.handlers.delete(own);
-      if (held.handlers.size === 0 && this.#listeners.get(channel.name) === held) {
-        this.#listeners.delete(channel.name);
-        await (
-          await held.subscribed
-        )();
-      }
-    };
+  subscribe<T>(channel: Channel<T>, handler: (value: T) => void): Promise<Unsubscribe> {
+    if (!this.#subscribed.has(channel.name)) this.#subscribed.set(channel.name, { decode: channel.decode });
+    return this.#handlers.add(channel.name, (value) => handler(value as T));
   }
 
-  #dispatch<T>(channel: Channel<T>, handlers: Set<(value: unknown) => void>, text: string): void {
-    let value: T;
+  #dispatch(entry: Subscribed | undefined, name: string, text: string): void {
+    // Only the channel's current subscription speaks (an older one may still be giving back).
+    if (!entry || this.#subscribed.get(name) !== entry || !this.#handlers.has(name)) return;
+    let value: unknown;
     try {
-      value = channel.decode(text);
+      value = entry.decode(text);
     } catch (err) {
-      this.onError(new Error(`undecodable message dropped: ${(err as Error).message}`), channel.name);
+      this.onError(new Error(`undecodable message dropped: ${(err as Error).message}`), name);
       return;
     }
-    for (const handler of [...handlers]) {
-      try {
-        handler(value);
-      } catch (err) {
-        this.onError(err, channel.name);
-      }
-    }
+    this.#handlers.dispatch(name, value);
   }
 }

@@ -10,47 +10,59 @@ export interface ChannelBackend {
   unlisten(channel: string): Promise<void>;
 }
 
-interface Entry {
-  handlers: Set<(message: string) => void>;
+interface Entry<M> {
+  handlers: Set<(message: M) => void>;
   /** The backend's confirmation, which every subscriber of the channel waits for. */
   ready: Promise<void>;
 }
 
 /**
- * The local subscribers of each channel, for both buses: one backend subscription per channel,
- * however many handlers. Every `add` resolves only once the backend has confirmed the
+ * The local subscribers of each channel, for both buses (messages are strings) and for typed
+ * channels over them (decoded messages): one backend subscription per channel, however many
+ * handlers. Every `add` resolves only once the backend has confirmed the
  * channel, the second subscriber as much as the first (a subscriber that reads a snapshot after
  * subscribing relies on it). `dispatch` runs each handler on its own: one that throws neither
  * stops the others nor escapes.
  */
-export class ChannelHandlers {
-  readonly #entries = new Map<string, Entry>();
+export class ChannelHandlers<M = string> {
+  readonly #entries = new Map<string, Entry<M>>();
 
   constructor(
     private readonly backend: ChannelBackend,
     private readonly onError: HandlerErrorReporter,
   ) {}
 
-  async add(channel: string, handler: (message: string) => void): Promise<Unsubscribe> {
+  async add(channel: string, handler: (message: M) => void): Promise<Unsubscribe> {
     let entry = this.#entries.get(channel);
     if (!entry) {
       entry = { handlers: new Set(), ready: this.backend.listen(channel) };
       this.#entries.set(channel, entry);
     }
-    const own = (m: string) => handler(m);
+    const own = (m: M) => handler(m);
     entry.handlers.add(own);
-    await entry.ready;
     const held = entry;
-    return async () => {
+    const remove = async () => {
       held.handlers.delete(own);
       if (held.handlers.size === 0 && this.#entries.get(channel) === held) {
         this.#entries.delete(channel);
         await this.backend.unlisten(channel);
       }
     };
+    try {
+      await entry.ready;
+    } catch (err) {
+      await remove().catch(() => undefined);
+      throw err;
+    }
+    return remove;
   }
 
-  dispatch(channel: string, message: string): void {
+  /** Whether `channel` has handlers (a message for none need not be decoded). */
+  has(channel: string): boolean {
+    return this.#entries.has(channel);
+  }
+
+  dispatch(channel: string, message: M): void {
     const entry = this.#entries.get(channel);
     if (!entry) return;
     for (const handler of [...entry.handlers]) {
