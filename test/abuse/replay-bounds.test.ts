@@ -90,4 +90,46 @@ describe("replays of a log of large events", () => {
     }
     expect(peak - heapBefore, "heap growth while the replays were stuck").toBeLessThan(MEMORY_BUDGET_BYTES);
   });
+
+  it("reads at most 2 replay pages at once per connection and MAX_CONCURRENT_REPLAYS (4) per node", async () => {
+    const log = s.app.services.realtime.log;
+    const read = log.replayPage.bind(log);
+    let inFlight = 0;
+    let most = 0;
+    // A backlog of small events, so 18 replays of it are quick: three pages each (500, 500, 100).
+    const from = await appendEvents(s.app.services.prisma, 1100, "small");
+    // Only this test's replays count (the earlier tests' may still be winding down).
+    log.replayPage = async (...args) => {
+      if (args[1] < from) return read(...args);
+      most = Math.max(most, ++inFlight);
+      try {
+        return await read(...args);
+      } finally {
+        inFlight--;
+      }
+    };
+    s.app.services.realtime.feed.catchUp();
+    await s.app.services.realtime.feed.settled();
+    const replayAll = async (connections: number): Promise<number> => {
+      most = 0;
+      const clients = Array.from({ length: connections }, () => connectWs(s.url, TEST_ADMIN_TOKEN));
+      try {
+        await Promise.all(clients.map((c) => c.connected));
+        const subs = clients.flatMap((c) =>
+          Array.from({ length: 6 }, () => subscribe<{ events: { seq: string } }>(c, REPLAY, { s: from.toString() })),
+        );
+        await Promise.all(subs.map((sub) => sub.received(1100)));
+        return most;
+      } finally {
+        await Promise.all(clients.map((c) => c.dispose()));
+      }
+    };
+    try {
+      // Never more than the limits (without them, the 6 and 18 replays all read at once).
+      expect(await replayAll(1)).toBeLessThanOrEqual(2); // one connection: its own limit
+      expect(await replayAll(3)).toBeLessThanOrEqual(4); // three connections (6 by their own limits): the node's
+    } finally {
+      log.replayPage = read;
+    }
+  });
 });

@@ -44,7 +44,11 @@ export function eventStream(
       if (o.since !== null) {
         for (;;) {
           const after = last;
-          const read = () => log.replayPage(o.where, after, REPLAY_PAGE, REPLAY_PAGE_BYTES);
+          // A read that waited for its turn past its subscriber's leaving is not done at all.
+          const read = async () =>
+            signal.aborted
+              ? { events: [], done: true }
+              : log.replayPage(o.where, after, REPLAY_PAGE, REPLAY_PAGE_BYTES);
           const page = await (o.gate ? o.gate(read) : read());
           for (const e of page.events) {
             last = e.seq!;
