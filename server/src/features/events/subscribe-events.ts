@@ -2,6 +2,7 @@ import { closeSlowConsumer, type Context } from "../../platform/graphql/context.
 import { apiError, badInput, ErrorCode } from "../../platform/errors/errors.ts";
 import { eventStream } from "../../platform/realtime/event-stream.ts";
 import type { EventRow } from "../../platform/realtime/channels.ts";
+import type { DirectSink } from "../../platform/realtime/fanout.ts";
 import { eventVisibility } from "./visibility.ts";
 
 /**
@@ -34,5 +35,9 @@ export async function subscribeEvents(
     since: since ?? null,
     capacity: config.subscriptionBufferSize,
     onOverflow: () => closeSlowConsumer(ctx),
+    // An Event's fields read nothing but the event itself (no principal, no loader), so every
+    // subscriber with the same operation gets the same payload: live events are rendered once
+    // per group and sent to each (visibility is still decided per subscriber, above).
+    ...(ctx.sink ? { direct: { fanout: realtime.eventFanout, sink: ctx.sink as DirectSink<EventRow> } } : {}),
   });
 }

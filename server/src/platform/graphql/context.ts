@@ -1,5 +1,6 @@
 import type { Principal } from "../auth/principal.ts";
 import type { ReplayGate } from "../realtime/event-stream.ts";
+import type { DirectSink } from "../realtime/fanout.ts";
 import type { Services } from "../services.ts";
 import type { Loaders } from "./loaders.ts";
 
@@ -23,6 +24,12 @@ export interface Context {
   loaders: Loaders;
   /** Over WebSocket: closes the connection (slow consumers). Absent over HTTP. */
   connection?: Connection;
+  /**
+   * Over WebSocket, in a subscription: sends this subscription's payloads straight to the
+   * socket. A source whose payloads depend only on the item and the operation may hand its
+   * live items to a Fanout with it (fanout.ts) rather than yield each one.
+   */
+  sink?: DirectSink<unknown>;
 }
 
 /** Closes the connection of a consumer that fell too far behind: it resumes with `since`. */

@@ -7,6 +7,7 @@ import { WebSocketServer } from "ws";
 import { bearerCredential } from "../auth/authenticate.ts";
 import { apiError, ErrorCode } from "../errors/errors.ts";
 import { SLOW_CONSUMER_REASON } from "../graphql/context.ts";
+import { subscriptionSink } from "../graphql/subscription-sink.ts";
 import type { RequestPipeline } from "../graphql/pipeline.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { CloseCode } from "../../../../sdk/src/protocol.ts";
@@ -115,13 +116,28 @@ export function attachWebSocket(
             ),
           ];
         }
-        return {
+        const contextValue = pipeline.context(session.principal, connectionId!, session);
+        const args: ExecutionArgs = {
           schema: pipeline.schema,
           document: prepared.document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: pipeline.context(session.principal, connectionId!, session),
+          contextValue,
         };
+        // A source that shares its payloads sends them through this sink, framed as graphql-ws
+        // frames a `next` message, with the slow-consumer check graphql-ws's path makes in onNext.
+        const socket = ctx.extra.socket;
+        const frame = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+        contextValue.sink = subscriptionSink(
+          args,
+          (errors) => pipeline.mask(errors, connectionId),
+          (json) => {
+            if (socket.readyState !== socket.OPEN) return;
+            socket.send(`${frame}${json}}`);
+            if (socket.bufferedAmount > config.maxSocketBufferBytes) session.closeSlowConsumer(SLOW_CONSUMER_REASON);
+          },
+        );
+        return args;
       },
       onComplete: (ctx, id) => ctx.extra.session?.unsubscribe(id),
       onNext: (ctx, _id, _payload, _args, result) => {

@@ -83,6 +83,28 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Set by the realtime core: how many live subscribers its event fan-out holds. */
+  fanoutSize: () => number = () => 0;
+
+  readonly fanoutSubscribers: Gauge = new Gauge({
+    name: "multiverse_fanout_subscribers",
+    help: "Live events subscribers on this node that have caught up and get shared payloads",
+    registers: [this.registry],
+    collect: (): void => this.fanoutSubscribers.set(this.fanoutSize()),
+  });
+
+  readonly fanoutRenders = new Counter({
+    name: "multiverse_fanout_renders_total",
+    help: "Live event payloads rendered (executed and serialized) once for a group of subscribers",
+    registers: [this.registry],
+  });
+
+  readonly fanoutSends = new Counter({
+    name: "multiverse_fanout_sends_total",
+    help: "Live event payloads sent to subscribers from a shared rendering",
+    registers: [this.registry],
+  });
+
   readonly dbQueries = new Counter({
     name: "multiverse_db_queries_total",
     help: "SQL statements this node sent to Postgres (BEGIN and COMMIT included)",

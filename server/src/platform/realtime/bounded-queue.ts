@@ -46,6 +46,15 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
     return true;
   }
 
+  /**
+   * The next waiting item, without waiting: undefined when none waits. Throws the queue's
+   * failure (QueueOverflowError) as the iteration would.
+   */
+  take(): T | undefined {
+    if (this.#failure) throw this.#failure;
+    return this.#items.shift();
+  }
+
   /** Ends the iteration with `error` after dropping what is waiting. */
   fail(error: Error): void {
     this.#failure ??= error;

@@ -2,7 +2,8 @@ import type { Prisma } from "../../generated/prisma/client.ts";
 import type { EventRow } from "./channels.ts";
 import type { EventFeed } from "./event-feed.ts";
 import type { EventLog } from "./event-log.ts";
-import { liveStream, type LiveOptions } from "./live-stream.ts";
+import type { DirectSink, Fanout } from "./fanout.ts";
+import { liveStream, untilAborted, type LiveOptions } from "./live-stream.ts";
 
 /** A replay page: at most this many events, and at most this many bytes of their data. */
 const REPLAY_PAGE = 500;
@@ -20,23 +21,31 @@ export interface EventStreamOptions extends LiveOptions {
   since: bigint | null;
   /** Where replay reads wait their turn (per connection, per node), so replays cannot take the pool. */
   gate?: ReplayGate;
+  /**
+   * Once caught up, the subscriber joins this node's fan-out with its sink and the stream yields
+   * nothing more: live events go straight to the connection, rendered once per group of
+   * subscribers with the same operation (see fanout.ts). Without it, every event is yielded.
+   */
+  direct?: { fanout: Fanout<EventRow>; sink: DirectSink<EventRow> };
 }
 
 /**
  * One subscriber's events: those after `since` from the log, then live ones from the feed, in
  * seq order, each once, with no gap in between. It listens to the feed before it reads, so
  * nothing committed meanwhile is missed; anything read and then heard again is skipped by seq.
- * Throws QueueOverflowError when the consumer falls `capacity` live events behind.
+ * Throws QueueOverflowError when the consumer falls `capacity` live events behind (while it
+ * replays, or always without `direct`).
  */
 export function eventStream(
   feed: EventFeed,
   log: Pick<EventLog, "replayPage">,
   o: EventStreamOptions,
 ): AsyncIterableIterator<EventRow> {
+  let handedOver = false;
   return liveStream<EventRow>(
     (push) =>
       feed.listen((e) => {
-        if (o.visible(e)) push(e);
+        if (!handedOver && o.visible(e)) push(e);
       }),
     o,
     async function* (live, signal) {
@@ -56,6 +65,29 @@ export function eventStream(
           }
           if (page.done || signal.aborted) break;
         }
+      }
+      if (o.direct) {
+        // Yield what waited during the replay; the consumer has sent each yielded event when it
+        // asks for the next, so once nothing waits, the fan-out can take over in order: what
+        // the feed hands out from this moment on goes to the fan-out and not to the queue.
+        for (let e = live.take(); e !== undefined; e = live.take()) {
+          if (e.seq! <= last) continue;
+          last = e.seq!;
+          yield e;
+        }
+        if (signal.aborted) return;
+        handedOver = true;
+        const leave = o.direct.fanout.join(o.direct.sink, (e) => {
+          if (e.seq! <= last || !o.visible(e)) return false;
+          last = e.seq!;
+          return true;
+        });
+        try {
+          await untilAborted(signal);
+        } finally {
+          leave();
+        }
+        return;
       }
       for await (const e of live) {
         if (e.seq! <= last) continue;

@@ -20,7 +20,7 @@ export interface LiveOptions {
 export function liveStream<T, R = T>(
   listen: (push: (item: T) => void) => StopListening | Promise<StopListening>,
   options: LiveOptions,
-  body: (live: AsyncIterable<T>, signal: AbortSignal) => AsyncIterable<R> = (live) => live as AsyncIterable<R>,
+  body: (live: BoundedQueue<T>, signal: AbortSignal) => AsyncIterable<R> = (live) => live as AsyncIterable<R>,
 ): AsyncIterableIterator<R> {
   return stoppable(async function* (signal) {
     const queue = new BoundedQueue<T>(options.capacity, { signal, onOverflow: options.onOverflow });
@@ -31,6 +31,14 @@ export function liveStream<T, R = T>(
       queue.close();
       await stop();
     }
+  });
+}
+
+/** Resolves once `signal` is aborted (the consumer left). */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
   });
 }
 

@@ -12,6 +12,8 @@ import type { ReplayGate } from "./event-stream.ts";
 import { CredentialWatch } from "./credential-watch.ts";
 import { EventFeed } from "./event-feed.ts";
 import { EventLog } from "./event-log.ts";
+import { Fanout } from "./fanout.ts";
+import type { EventRow } from "./channels.ts";
 import { RoomOccupancy } from "./occupancy.ts";
 import { Presence } from "./presence.ts";
 import { SharedPolls } from "./shared-polls.ts";
@@ -44,6 +46,8 @@ export class Realtime {
     readonly nodeId: string,
     readonly log: EventLog,
     readonly feed: EventFeed,
+    /** The live `events` subscribers that have caught up: each event rendered once per group. */
+    readonly eventFanout: Fanout<EventRow>,
     readonly ticks: TickHub,
     readonly leader: TickLeader | undefined,
     readonly presence: Presence,
@@ -58,6 +62,12 @@ export class Realtime {
     const { config, prisma, bus, channels, logger, metrics } = deps;
     const log = new EventLog(prisma, channels, logger);
     const feed = await EventFeed.start(bus, channels, log, logger);
+    const eventFanout = new Fanout<EventRow>((err) => logger.error({ err }, "event fan-out: an event was not sent"), {
+      rendered: () => metrics.fanoutRenders.inc(),
+      sent: (n) => metrics.fanoutSends.inc(n),
+    });
+    feed.listen((e) => eventFanout.deliver(e));
+    metrics.fanoutSize = () => eventFanout.size;
     const ticks = await TickHub.start(channels);
     // Each tick says where the log ends: a node that missed the last events fetches them.
     ticks.listen((t) => {
@@ -96,7 +106,19 @@ export class Realtime {
         : undefined;
     const credentials = await CredentialWatch.start(channels, logger);
     const polls = new SharedPolls(logger);
-    const rt = new Realtime(deps, nodeId, log, feed, ticks, leader, presence, occupancy, credentials, polls);
+    const rt = new Realtime(
+      deps,
+      nodeId,
+      log,
+      feed,
+      eventFanout,
+      ticks,
+      leader,
+      presence,
+      occupancy,
+      credentials,
+      polls,
+    );
     presence.start();
     await rt.#announce();
     rt.#heartbeat = setInterval(() => void rt.#announce(), (config.presenceTtlSeconds * 1000) / 3);
