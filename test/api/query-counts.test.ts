@@ -2,6 +2,7 @@
 // `{ games { realms { rooms } } }` takes 4 Postgres queries however many games, realms and rooms
 // there are (DataLoaders, no N+1), and a heartbeat for many online players takes as many
 // Postgres queries as one for two players, with one presence read and one presence write.
+// A key's requests after its first read no key row for CREDENTIAL_CACHE_SECONDS.
 // Queries are counted by the server itself: `multiverse_db_queries_total` on /metrics.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Bus } from "../../server/src/platform/bus/bus.ts";
@@ -67,6 +68,17 @@ describe("database queries of batched reads", () => {
     expect(big.directory.games).toHaveLength(6);
     expect(big.directory.games.flatMap((g) => g.realms).flatMap((r) => r.rooms)).toHaveLength(36);
     expect(big.queries).toBe(4);
+  });
+
+  it("reads a game key's row for its first request, not for the next ones", async () => {
+    const g = await registerGame(s, TEST_ADMIN_TOKEN, "cached-key", { developerName: "Cache Dev" });
+    const read = () =>
+      dbQueriesDuring(s.url, async () => must(await s.gql(`{ game(id: "cached-key") { id } }`, {}, g.apiKey)));
+    const first = await read();
+    const second = await read();
+    const third = await read();
+    expect(second).toBe(first - 1); // the key lookup
+    expect(third).toBe(second);
   });
 
   it("heartbeats 200 online players with the queries of 2, one presence read and one presence write", async () => {

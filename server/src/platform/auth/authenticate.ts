@@ -3,12 +3,15 @@ import { unauthenticated } from "../errors/errors.ts";
 import { credentialKind } from "./credential-format.ts";
 import { hashKey, secretsEqual } from "./keys.ts";
 import type { PlayerTokens } from "./player-tokens.ts";
+import type { PrincipalCache } from "./principal-cache.ts";
 import type { Principal } from "./principal.ts";
 
 export interface AuthDeps {
   prisma: PrismaClient;
   adminToken: string;
   playerTokens: PlayerTokens;
+  /** Where keys and tokens seen lately are remembered (principal-cache.ts); none: every time afresh. */
+  cache?: PrincipalCache;
 }
 
 /** The credential in an `Authorization` header value (`Bearer …`); undefined when absent. */
@@ -28,7 +31,17 @@ export function bearerCredential(header: string | undefined): string | undefined
 export async function authenticate(credential: string | undefined, deps: AuthDeps): Promise<Principal> {
   if (credential === undefined) return { kind: "anonymous" };
   if (credential.length > 4096) throw unauthenticated("The credential is not valid");
+  if (credentialKind(credential) === "other") {
+    if (secretsEqual(credential, deps.adminToken)) return { kind: "admin" };
+    throw unauthenticated(NOT_VALID);
+  }
+  return deps.cache ? deps.cache.get(credential, () => lookUp(credential, deps)) : lookUp(credential, deps);
+}
 
+const NOT_VALID = "The credential is not valid (revoked, mistyped or of an unregistered game)";
+
+/** The principal of a key or a player token, read from the database. */
+async function lookUp(credential: string, deps: AuthDeps): Promise<Principal> {
   const kind = credentialKind(credential);
   if (kind === "developer-key") {
     const dev = await deps.prisma.developer.findUnique({
@@ -54,8 +67,6 @@ export async function authenticate(credential: string | undefined, deps: AuthDep
       }
     }
     throw unauthenticated("The player token is invalid or expired: ask the game server for a new one");
-  } else if (secretsEqual(credential, deps.adminToken)) {
-    return { kind: "admin" };
   }
-  throw unauthenticated("The credential is not valid (revoked, mistyped or of an unregistered game)");
+  throw unauthenticated(NOT_VALID);
 }

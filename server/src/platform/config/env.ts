@@ -21,6 +21,8 @@ const schema = z.object({
     .optional(),
   JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters").optional(),
   PLAYER_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  // How long a node remembers who a key or token stands for; an ended credential is forgotten at once.
+  CREDENTIAL_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
   TICK_HZ: z.coerce
     .number()
     .refine((n) => n === 0 || (n >= 0.1 && n <= 100), "TICK_HZ must be 0 (never lead the tick) or 0.1–100")
@@ -65,6 +67,8 @@ export interface Config {
   adminToken: string | undefined;
   jwtSecret: string | undefined;
   playerTokenTtlSeconds: number;
+  /** How long a node remembers a credential's principal (0: not at all). */
+  credentialCacheSeconds: number;
   tickHz: number;
   migrateOnStart: boolean;
   maxQueryDepth: number;
@@ -134,6 +138,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminToken: e.ADMIN_TOKEN,
     jwtSecret: e.JWT_SECRET,
     playerTokenTtlSeconds: e.PLAYER_TOKEN_TTL_SECONDS,
+    credentialCacheSeconds: e.CREDENTIAL_CACHE_SECONDS,
     tickHz: e.TICK_HZ,
     migrateOnStart: e.MIGRATE_ON_START,
     maxQueryDepth: e.MAX_QUERY_DEPTH,

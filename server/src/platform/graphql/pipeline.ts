@@ -65,9 +65,14 @@ export class RequestPipeline {
    * else unexpected is logged with `requestId` and masked.
    */
   async principal(credential: string | undefined, requestId: string): Promise<Principal> {
-    const { prisma, adminToken, playerTokens, logger } = this.services;
+    const { prisma, adminToken, playerTokens, logger, realtime } = this.services;
     try {
-      return await authenticate(credential, { prisma, adminToken, playerTokens });
+      return await authenticate(credential, {
+        prisma,
+        adminToken,
+        playerTokens,
+        cache: realtime.credentials.principals,
+      });
     } catch (err) {
       if (err instanceof GraphQLError) throw err;
       if (isTransient(err)) {

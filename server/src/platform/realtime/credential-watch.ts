@@ -1,4 +1,5 @@
 import type { Principal } from "../auth/principal.ts";
+import { PrincipalCache } from "../auth/principal-cache.ts";
 import type { Unsubscribe } from "../bus/bus.ts";
 import type { ChannelBus } from "../bus/channel-bus.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -39,20 +40,26 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * Ends live connections whose credential stopped being valid, with close code 4011: a player
  * token when it expires, a game's API key or a developer key when it is rotated, and the game's
  * key and every one of its player tokens when the game is unregistered. Rotations and
- * unregistrations reach every node over the bus (`ended`); each node closes its own connections. HTTP needs none of this:
- * each request is authenticated afresh.
+ * unregistrations reach every node over the bus (`ended`); each node closes its own connections
+ * and forgets the principals it remembered for those credentials (`principals`, which requests
+ * authenticate through), so HTTP refuses them too.
  */
 export class CredentialWatch {
   readonly #live = new Map<WatchedConnection, NodeJS.Timeout | undefined>();
   #unsubscribe: Unsubscribe | undefined;
+  /** The principals of credentials seen lately (CREDENTIAL_CACHE_SECONDS). */
+  readonly principals: PrincipalCache;
 
   private constructor(
     private readonly typed: ChannelBus,
     private readonly logger: Logger,
-  ) {}
+    cacheMs: number,
+  ) {
+    this.principals = new PrincipalCache(cacheMs);
+  }
 
-  static async start(typed: ChannelBus, logger: Logger): Promise<CredentialWatch> {
-    const watch = new CredentialWatch(typed, logger);
+  static async start(typed: ChannelBus, logger: Logger, cacheMs = 0): Promise<CredentialWatch> {
+    const watch = new CredentialWatch(typed, logger, cacheMs);
     watch.#unsubscribe = await typed.subscribe(channels.credentials, (end) => watch.#heard(end));
     return watch;
   }
@@ -85,6 +92,8 @@ export class CredentialWatch {
    * then last until they close (logged as a warning).
    */
   async ended(end: CredentialEnd): Promise<void> {
+    // This node at once (its next request must be refused), the others when they hear it.
+    this.principals.forget((p) => endedFor(p, end));
     await this.typed
       .publish(channels.credentials, end)
       .catch((err: unknown) =>
@@ -93,6 +102,7 @@ export class CredentialWatch {
   }
 
   #heard(end: CredentialEnd): void {
+    this.principals.forget((p) => endedFor(p, end));
     for (const c of [...this.#live.keys()]) if (endedFor(c.principal, end)) this.#end(c, end.why);
   }
 

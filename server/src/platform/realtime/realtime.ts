@@ -104,7 +104,7 @@ export class Realtime {
             ],
           })
         : undefined;
-    const credentials = await CredentialWatch.start(channels, logger);
+    const credentials = await CredentialWatch.start(channels, logger, config.credentialCacheSeconds * 1000);
     const polls = new SharedPolls(logger);
     const rt = new Realtime(
       deps,
