@@ -25,7 +25,9 @@ describe.skipIf(!onRealPostgres())("Postgres away for a moment", () => {
     const proxied = new URL(db.url!);
     proxied.hostname = "127.0.0.1";
     proxied.port = String(proxy.port);
-    s = await startTestServer({ DATABASE_URL: proxied.toString() }, { db });
+    // Credentials read afresh each time: this test is about a lookup that cannot reach Postgres
+    // (a remembered key would sign in through the outage, which is what the cache is for).
+    s = await startTestServer({ DATABASE_URL: proxied.toString(), CREDENTIAL_CACHE_SECONDS: "0" }, { db });
     game = await registerGame(s, TEST_ADMIN_TOKEN, "outage-game", { developerName: "Outage" });
   });
   afterAll(async () => {
