@@ -3,7 +3,7 @@
 // resumed from; each still gets only the events it may see, and a different selection is
 // rendered on its own.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { must, seedWorld, type World } from "../support/fixtures.ts";
+import { movePlayer, must, seedWorld, type World } from "../support/fixtures.ts";
 import { metricValue } from "../support/metrics.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
 import { waitUntil } from "../support/wait.ts";
@@ -12,6 +12,11 @@ import { connectWs, subscribe, type TestSubscription, type TestWsClient } from "
 const PUBLISH = `mutation($i: PublishEventInput!) { publishEvent(input: $i) { seq } }`;
 const FULL = `subscription($since: Int64) { events(since: $since) { seq type data } }`;
 const SHORT = `subscription { events { seq type } }`;
+const ROOM = `subscription($r: ID!) { roomOccupants(roomId: $r) { version occupants { id } change { kind playerId } } }`;
+
+interface RoomMsg {
+  roomOccupants: { version: string; occupants: { id: string }[]; change: { kind: string; playerId: string } | null };
+}
 
 interface EventMsg {
   events: { seq: string; type: string; data?: unknown };
@@ -93,5 +98,39 @@ describe("shared execution of live events", () => {
     await waitUntil("12 more everywhere", () => all.every((sub) => has(sub, more.at(-1)!)));
     for (const sub of all) expect(sub.values.slice(-12).map((v) => v.events.seq)).toEqual(more);
     expect(open.some((c) => c.isClosed())).toBe(false);
+  });
+
+  it("renders each change of a room once for its watchers with the same operation", async () => {
+    const watch = async (credential: string) => {
+      const c = connectWs(s.url, credential);
+      open.push(c);
+      await c.connected;
+      const sub = subscribe<RoomMsg>(c, ROOM, { r: w.gameB.roomId });
+      await sub.received(1); // the snapshot
+      return sub;
+    };
+    const base = await metric("multiverse_fanout_subscribers");
+    const watchers = [
+      await watch(w.gameB.players[0]!.token),
+      await watch(w.gameB.players[1]!.token),
+      await watch(w.gameB.apiKey),
+    ];
+    // Each joins the room's fan-out once its snapshot is out.
+    await waitUntil(
+      "three watchers in the fan-out",
+      async () => (await metric("multiverse_fanout_subscribers")) === base + 3,
+    );
+    const renders = await metric("multiverse_fanout_renders_total");
+    const mover = w.gameB.players[0]!.id;
+    must(await movePlayer(s, w.gameB.apiKey, mover, null)); // leaves the room
+    await waitUntil("the change at every watcher", () => watchers.every((sub) => sub.values.length >= 2));
+    // One rendering for the three.
+    expect(await metric("multiverse_fanout_renders_total")).toBe(renders + 1);
+    for (const sub of watchers) {
+      const [snapshot, change] = sub.values as [RoomMsg, RoomMsg];
+      expect(change.roomOccupants.change).toEqual({ kind: "LEFT", playerId: mover });
+      expect(BigInt(change.roomOccupants.version)).toBeGreaterThan(BigInt(snapshot.roomOccupants.version));
+      expect(change.roomOccupants.occupants.map((o) => o.id)).not.toContain(mover);
+    }
   });
 });

@@ -1,30 +1,53 @@
 import { Arg, Authorized, Ctx, ID, Resolver, Root, Subscription } from "type-graphql";
 import { closeSlowConsumer, type Context } from "../../platform/graphql/context.ts";
 import { channels, type RoomMessage } from "../../platform/realtime/channels.ts";
-import { liveStream } from "../../platform/realtime/live-stream.ts";
+import type { DirectSink, Fanout } from "../../platform/realtime/fanout.ts";
+import { handOver, liveStream } from "../../platform/realtime/live-stream.ts";
 import { RoomOccupants } from "./room-occupants.type.ts";
 import { requireRoom } from "./rooms.service.ts";
 
 /**
  * The snapshot, then one message per change, each with the full list and a version that only
  * goes up. It listens before it reads the snapshot, so no change falls in between; anything
- * not newer than what was sent is dropped (messages from several nodes may cross).
+ * not newer than what was sent is dropped (messages from several nodes may cross). Once caught
+ * up, a watcher over WebSocket joins the room's fan-out: a RoomOccupants payload reads nothing
+ * but the message (its occupants are marked online already), so watchers of a room with the
+ * same operation share one rendering of each change.
  */
 async function subscribeRoom(ctx: Context, roomId: string): Promise<AsyncIterable<RoomMessage>> {
   const { channels: bus, realtime, config } = ctx.services;
   const room = await requireRoom(ctx.services.prisma, ctx.principal, roomId, "private");
+  const channel = channels.room(roomId);
+  let shared: { fanout: Fanout<RoomMessage>; release: () => Promise<void> } | undefined;
   return liveStream<RoomMessage>(
-    (push) => bus.subscribe(channels.room(roomId), push),
+    async (push) => {
+      const stop = await bus.subscribe(channel, push);
+      try {
+        if (ctx.sink) shared = await realtime.fanouts.acquire(channel);
+      } catch (err) {
+        await stop();
+        throw err;
+      }
+      return async () => {
+        await stop();
+        await shared?.release();
+      };
+    },
     { capacity: config.subscriptionBufferSize, onOverflow: () => closeSlowConsumer(ctx) },
-    async function* (live) {
+    async function* (live, signal) {
       const snapshot = await realtime.occupancy.snapshot(roomId, room.gameId);
       let last = snapshot.version;
       yield snapshot;
-      for await (const m of live) {
-        if (m.version <= last) continue;
+      const newer = (m: RoomMessage) => {
+        if (m.version <= last) return false;
         last = m.version;
-        yield m;
+        return true;
+      };
+      if (shared && ctx.sink) {
+        yield* handOver(live, signal, { fanout: shared.fanout, sink: ctx.sink as DirectSink<RoomMessage> }, newer);
+        return;
       }
+      for await (const m of live) if (newer(m)) yield m;
     },
   );
 }

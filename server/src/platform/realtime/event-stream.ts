@@ -2,8 +2,7 @@ import type { Prisma } from "../../generated/prisma/client.ts";
 import type { EventRow } from "./channels.ts";
 import type { EventFeed } from "./event-feed.ts";
 import type { EventLog } from "./event-log.ts";
-import type { DirectSink, Fanout } from "./fanout.ts";
-import { liveStream, untilAborted, type LiveOptions } from "./live-stream.ts";
+import { handOver, liveStream, type HandOver, type LiveOptions } from "./live-stream.ts";
 
 /** A replay page: at most this many events, and at most this many bytes of their data. */
 const REPLAY_PAGE = 500;
@@ -26,7 +25,7 @@ export interface EventStreamOptions extends LiveOptions {
    * nothing more: live events go straight to the connection, rendered once per group of
    * subscribers with the same operation (see fanout.ts). Without it, every event is yielded.
    */
-  direct?: { fanout: Fanout<EventRow>; sink: DirectSink<EventRow> };
+  direct?: HandOver<EventRow>;
 }
 
 /**
@@ -41,11 +40,10 @@ export function eventStream(
   log: Pick<EventLog, "replayPage">,
   o: EventStreamOptions,
 ): AsyncIterableIterator<EventRow> {
-  let handedOver = false;
   return liveStream<EventRow>(
     (push) =>
       feed.listen((e) => {
-        if (!handedOver && o.visible(e)) push(e);
+        if (o.visible(e)) push(e);
       }),
     o,
     async function* (live, signal) {
@@ -66,34 +64,16 @@ export function eventStream(
           if (page.done || signal.aborted) break;
         }
       }
+      const fresh = (e: EventRow) => {
+        if (e.seq! <= last || !o.visible(e)) return false;
+        last = e.seq!;
+        return true;
+      };
       if (o.direct) {
-        // Yield what waited during the replay; the consumer has sent each yielded event when it
-        // asks for the next, so once nothing waits, the fan-out can take over in order: what
-        // the feed hands out from this moment on goes to the fan-out and not to the queue.
-        for (let e = live.take(); e !== undefined; e = live.take()) {
-          if (e.seq! <= last) continue;
-          last = e.seq!;
-          yield e;
-        }
-        if (signal.aborted) return;
-        handedOver = true;
-        const leave = o.direct.fanout.join(o.direct.sink, (e) => {
-          if (e.seq! <= last || !o.visible(e)) return false;
-          last = e.seq!;
-          return true;
-        });
-        try {
-          await untilAborted(signal);
-        } finally {
-          leave();
-        }
+        yield* handOver(live, signal, o.direct, fresh);
         return;
       }
-      for await (const e of live) {
-        if (e.seq! <= last) continue;
-        last = e.seq!;
-        yield e;
-      }
+      for await (const e of live) if (fresh(e)) yield e;
     },
   );
 }

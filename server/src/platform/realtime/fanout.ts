@@ -1,3 +1,6 @@
+import type { Unsubscribe } from "../bus/bus.ts";
+import type { Channel, ChannelBus } from "../bus/channel-bus.ts";
+
 /**
  * Where a live subscriber's items go once it has caught up: straight to its connection. The
  * transport makes one per subscription (it knows the socket, the operation and how to run it);
@@ -101,5 +104,62 @@ export class Fanout<T> {
       }
       this.counts.sent(sent);
     }
+  }
+}
+
+interface OpenChannel {
+  fanout: Fanout<unknown>;
+  users: number;
+  subscribed: Promise<Unsubscribe>;
+}
+
+/**
+ * The fan-outs of bus channels (a room's occupants, say): one per channel name while anyone on
+ * this node uses it, fed by one subscription to the channel, given back with its last user.
+ */
+export class ChannelFanouts {
+  readonly #open = new Map<string, OpenChannel>();
+
+  constructor(
+    private readonly channels: ChannelBus,
+    private readonly make: () => Fanout<unknown>,
+  ) {}
+
+  /** Members of all the open fan-outs. */
+  get size(): number {
+    let n = 0;
+    for (const { fanout } of this.#open.values()) n += fanout.size;
+    return n;
+  }
+
+  /**
+   * The fan-out of `channel`, once the bus confirmed the channel: every message published after
+   * this resolves reaches it. Call `release` when done (once is enough; more do nothing).
+   */
+  async acquire<T>(channel: Channel<T>): Promise<{ fanout: Fanout<T>; release: () => Promise<void> }> {
+    let entry = this.#open.get(channel.name);
+    if (!entry) {
+      const fanout = this.make();
+      entry = { fanout, users: 0, subscribed: this.channels.subscribe(channel, (m) => fanout.deliver(m)) };
+      this.#open.set(channel.name, entry);
+    }
+    const open = entry;
+    open.users++;
+    let released = false;
+    const release = async () => {
+      if (released) return;
+      released = true;
+      if (--open.users > 0) return;
+      if (this.#open.get(channel.name) === open) this.#open.delete(channel.name);
+      const stop = await open.subscribed.catch(() => undefined);
+      await stop?.();
+    };
+    try {
+      await open.subscribed;
+    } catch (err) {
+      await release();
+      throw err;
+    }
+    return { fanout: open.fanout as Fanout<T>, release };
   }
 }

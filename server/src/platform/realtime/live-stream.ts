@@ -1,4 +1,5 @@
 import { BoundedQueue } from "./bounded-queue.ts";
+import type { DirectSink, Fanout } from "./fanout.ts";
 
 /** Stops a listener; may be async (a bus channel is given back). */
 export type StopListening = () => unknown;
@@ -35,11 +36,42 @@ export function liveStream<T, R = T>(
 }
 
 /** Resolves once `signal` is aborted (the consumer left). */
-export function untilAborted(signal: AbortSignal): Promise<void> {
+function untilAborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) resolve();
     else signal.addEventListener("abort", () => resolve(), { once: true });
   });
+}
+
+/** Where a caught-up subscriber goes: a fan-out, and the sink that sends to its connection. */
+export interface HandOver<T> {
+  fanout: Fanout<T>;
+  sink: DirectSink<T>;
+}
+
+/**
+ * The end of a shared stream: yields what waits in `live` (what `accepts` takes), then hands the
+ * subscriber to the fan-out and yields nothing more until the consumer leaves. The consumer has
+ * sent each yielded item by the time it asks for the next, so once nothing waits the fan-out can
+ * take over in order: `live` is closed (what is pushed from then on is dropped), and the fan-out,
+ * already listening to the same source, sends from the next item on. `accepts` also tracks what
+ * the subscriber had (a seq, a version), so nothing goes out twice.
+ */
+export async function* handOver<T>(
+  live: BoundedQueue<T>,
+  signal: AbortSignal,
+  to: HandOver<T>,
+  accepts: (item: T) => boolean,
+): AsyncGenerator<T> {
+  for (let item = live.take(); item !== undefined; item = live.take()) if (accepts(item)) yield item;
+  if (signal.aborted) return;
+  live.close();
+  const leave = to.fanout.join(to.sink, accepts);
+  try {
+    await untilAborted(signal);
+  } finally {
+    leave();
+  }
 }
 
 /**

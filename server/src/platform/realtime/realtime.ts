@@ -12,7 +12,7 @@ import type { ReplayGate } from "./event-stream.ts";
 import { CredentialWatch } from "./credential-watch.ts";
 import { EventFeed } from "./event-feed.ts";
 import { EventLog } from "./event-log.ts";
-import { Fanout } from "./fanout.ts";
+import { ChannelFanouts, Fanout } from "./fanout.ts";
 import type { EventRow } from "./channels.ts";
 import { RoomOccupancy } from "./occupancy.ts";
 import { Presence } from "./presence.ts";
@@ -48,6 +48,8 @@ export class Realtime {
     readonly feed: EventFeed,
     /** The live `events` subscribers that have caught up: each event rendered once per group. */
     readonly eventFanout: Fanout<EventRow>,
+    /** The same for subscriptions to a bus channel (a room's occupants): one fan-out per channel. */
+    readonly fanouts: ChannelFanouts,
     readonly ticks: TickHub,
     readonly leader: TickLeader | undefined,
     readonly presence: Presence,
@@ -62,12 +64,15 @@ export class Realtime {
     const { config, prisma, bus, channels, logger, metrics } = deps;
     const log = new EventLog(prisma, channels, logger);
     const feed = await EventFeed.start(bus, channels, log, logger);
-    const eventFanout = new Fanout<EventRow>((err) => logger.error({ err }, "event fan-out: an event was not sent"), {
-      rendered: () => metrics.fanoutRenders.inc(),
-      sent: (n) => metrics.fanoutSends.inc(n),
-    });
+    const fanout = <T>() =>
+      new Fanout<T>((err) => logger.error({ err }, "fan-out: a message was not sent"), {
+        rendered: () => metrics.fanoutRenders.inc(),
+        sent: (n) => metrics.fanoutSends.inc(n),
+      });
+    const eventFanout = fanout<EventRow>();
     feed.listen((e) => eventFanout.deliver(e));
-    metrics.fanoutSize = () => eventFanout.size;
+    const fanouts = new ChannelFanouts(channels, fanout);
+    metrics.fanoutSize = () => eventFanout.size + fanouts.size;
     const ticks = await TickHub.start(channels);
     // Each tick says where the log ends: a node that missed the last events fetches them.
     ticks.listen((t) => {
@@ -112,6 +117,7 @@ export class Realtime {
       log,
       feed,
       eventFanout,
+      fanouts,
       ticks,
       leader,
       presence,
