@@ -9,36 +9,58 @@ import type { Presence } from "../realtime/presence.ts";
  * never cache (`cache: false`): a subscription runs every message with the same context, and a
  * cached row or online set would go stale between messages.
  */
-export interface Loaders {
-  game: DataLoader<string, Game | null>;
-  realm: DataLoader<string, Realm | null>;
-  room: DataLoader<string, Room | null>;
-  /** A game's realms, by name. */
-  realmsOfGame: DataLoader<string, Realm[]>;
-  /** A realm's rooms, by name. */
-  roomsOfRealm: DataLoader<string, Room[]>;
-  /** The ids of a game's online players. */
-  onlineIn: DataLoader<string, Set<string>>;
-}
+export class Loaders {
+  #game?: DataLoader<string, Game | null>;
+  #realm?: DataLoader<string, Realm | null>;
+  #room?: DataLoader<string, Room | null>;
+  #realmsOfGame?: DataLoader<string, Realm[]>;
+  #roomsOfRealm?: DataLoader<string, Room[]>;
+  #onlineIn?: DataLoader<string, Set<string>>;
 
-export function createLoaders(prisma: PrismaClient, presence: Presence): Loaders {
-  return {
-    game: byId((ids) => prisma.game.findMany({ where: { id: { in: ids } } })),
-    realm: byId((ids) => prisma.realm.findMany({ where: { id: { in: ids } } })),
-    room: byId((ids) => prisma.room.findMany({ where: { id: { in: ids } } })),
-    realmsOfGame: grouped(
-      (ids) => prisma.realm.findMany({ where: { gameId: { in: ids } }, orderBy: { name: "asc" } }),
+  /**
+   * Each loader is made when first used: a subscription's context lives as long as its
+   * connection, and most never use one (shared renderings, payloads without relations).
+   */
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly presence: Presence,
+  ) {}
+
+  get game(): DataLoader<string, Game | null> {
+    return (this.#game ??= byId((ids) => this.prisma.game.findMany({ where: { id: { in: ids } } })));
+  }
+
+  get realm(): DataLoader<string, Realm | null> {
+    return (this.#realm ??= byId((ids) => this.prisma.realm.findMany({ where: { id: { in: ids } } })));
+  }
+
+  get room(): DataLoader<string, Room | null> {
+    return (this.#room ??= byId((ids) => this.prisma.room.findMany({ where: { id: { in: ids } } })));
+  }
+
+  /** A game's realms, by name. */
+  get realmsOfGame(): DataLoader<string, Realm[]> {
+    return (this.#realmsOfGame ??= grouped(
+      (ids) => this.prisma.realm.findMany({ where: { gameId: { in: ids } }, orderBy: { name: "asc" } }),
       (r) => r.gameId,
-    ),
-    roomsOfRealm: grouped(
-      (ids) => prisma.room.findMany({ where: { realmId: { in: ids } }, orderBy: { name: "asc" } }),
+    ));
+  }
+
+  /** A realm's rooms, by name. */
+  get roomsOfRealm(): DataLoader<string, Room[]> {
+    return (this.#roomsOfRealm ??= grouped(
+      (ids) => this.prisma.room.findMany({ where: { realmId: { in: ids } }, orderBy: { name: "asc" } }),
       (r) => r.realmId,
-    ),
-    onlineIn: batch(async (gameIds) => {
-      const sets = new Map(await Promise.all(gameIds.map(async (id) => [id, await presence.online(id)] as const)));
+    ));
+  }
+
+  /** The ids of a game's online players. */
+  get onlineIn(): DataLoader<string, Set<string>> {
+    return (this.#onlineIn ??= batch(async (gameIds) => {
+      const sets = new Map(await Promise.all(gameIds.map(async (id) => [id, await this.presence.online(id)] as const)));
       return (id) => sets.get(id)!;
-    }),
-  };
+    }));
+  }
 }
 
 /**

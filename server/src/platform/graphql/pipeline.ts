@@ -18,7 +18,7 @@ import type { Metrics } from "../observability/metrics.ts";
 import { QueueOverflowError } from "../realtime/bounded-queue.ts";
 import type { Services } from "../services.ts";
 import type { Connection, Context } from "./context.ts";
-import { createLoaders } from "./loaders.ts";
+import { Loaders } from "./loaders.ts";
 import { introspectionRule } from "./introspection.rule.ts";
 import { maxDepthRule } from "./max-depth.rule.ts";
 import { observePlugin } from "./observe.plugin.ts";
@@ -93,7 +93,7 @@ export class RequestPipeline {
       requestId,
       principal,
       services,
-      loaders: createLoaders(services.prisma, services.realtime.presence),
+      loaders: new Loaders(services.prisma, services.realtime.presence),
       ...(connection ? { connection } : {}),
     };
   }
