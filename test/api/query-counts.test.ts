@@ -6,9 +6,11 @@
 // Queries are counted by the server itself: `multiverse_db_queries_total` on /metrics.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Bus } from "../../server/src/platform/bus/bus.ts";
-import { createRoom, must, registerGame } from "../support/fixtures.ts";
+import { createRoom, issuePlayerToken, must, registerGame, upsertPlayer } from "../support/fixtures.ts";
 import { dbQueriesDuring } from "../support/metrics.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
+import { waitUntil } from "../support/wait.ts";
+import { connectWs } from "../support/ws.ts";
 
 const DIRECTORY = `{ games { id realms { id name rooms { id name } } } }`;
 const HEARTBEAT = `mutation($ids: [ID!]!) { heartbeat(playerIds: $ids) { id } }`;
@@ -79,6 +81,33 @@ describe("database queries of batched reads", () => {
     const third = await read();
     expect(second).toBe(first - 1); // the key lookup
     expect(third).toBe(second);
+  });
+
+  it("reads only a player's own presence entries when its connection opens and closes", async () => {
+    const g = await registerGame(s, TEST_ADMIN_TOKEN, "connecting", { developerName: "Connect Dev" });
+    const playerId = await upsertPlayer(s, g.apiKey, "c1");
+    const token = await issuePlayerToken(s, g.apiKey, playerId);
+    const bus = s.app.services.bus;
+    const calls = { alive: 0, prefix: 0 };
+    const alive = bus.alive.bind(bus);
+    const aliveWithPrefix = bus.aliveWithPrefix.bind(bus);
+    bus.alive = (...args: Parameters<Bus["alive"]>) => (calls.alive++, alive(...args));
+    bus.aliveWithPrefix = (...args: Parameters<Bus["aliveWithPrefix"]>) => (calls.prefix++, aliveWithPrefix(...args));
+    try {
+      const c = connectWs(s.url, token);
+      await c.connected;
+      expect(calls).toEqual({ alive: 0, prefix: 1 }); // was it online? its own entries only
+      await c.dispose();
+      // Waited for through the unwrapped read, which the counts leave out.
+      await waitUntil(
+        "the player offline",
+        async () => !(await alive(`online:${g.id}`, Date.now())).some((m) => m.startsWith(`${playerId}|`)),
+      );
+      expect(calls).toEqual({ alive: 0, prefix: 2 }); // and the release's own check
+    } finally {
+      bus.alive = alive;
+      bus.aliveWithPrefix = aliveWithPrefix;
+    }
   });
 
   it("heartbeats 200 online players with the queries of 2, one presence read and one presence write", async () => {

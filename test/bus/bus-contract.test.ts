@@ -145,6 +145,25 @@ describe.each(kinds)("%s bus", (_kind, make) => {
     expect(await a.timedSets("presence:")).not.toContain(set);
   });
 
+  it("finds one member's live entries by prefix without the others, whatever the set's size", async () => {
+    const { a, b } = nodes();
+    const set = `presence:${unique()}`;
+    const now = Date.now();
+    // Enough members that Redis keeps the set as a skiplist and scans it with a cursor.
+    await a.touch(
+      set,
+      Array.from({ length: 1500 }, (_, i) => `other-${i}|node`),
+      now + 60_000,
+    );
+    await a.touch(set, ["p*1|node-a", "p*1|heartbeat"], now + 60_000);
+    await a.touch(set, ["p*1|node-gone"], now - 1);
+    await a.touch(set, ["p*10|node-a"], now + 60_000);
+    // The prefix is taken literally (no glob), and only live entries count.
+    expect((await b.aliveWithPrefix(set, "p*1|", now)).sort()).toEqual(["p*1|heartbeat", "p*1|node-a"]);
+    expect(await b.aliveWithPrefix(set, "p?1|", now)).toEqual([]);
+    expect(await b.aliveWithPrefix(set, "nobody|", now)).toEqual([]);
+  });
+
   it("counts hits in a window and starts over after it", async () => {
     const { a, b } = nodes();
     const key = `rate-${unique()}`;

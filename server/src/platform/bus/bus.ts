@@ -49,6 +49,12 @@ export interface Bus {
   /** The members of `set` alive at `now`. */
   alive(set: string, now: number): Promise<string[]>;
 
+  /**
+   * The members of `set` that start with `prefix` and are alive at `now`: one member's entries
+   * without reading the whole set (Redis scans it in place and sends only the matches).
+   */
+  aliveWithPrefix(set: string, prefix: string, now: number): Promise<string[]>;
+
   /** Removes the members of `set` that expired before `now` and returns them. */
   sweep(set: string, now: number): Promise<string[]>;
 

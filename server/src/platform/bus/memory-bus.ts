@@ -60,6 +60,12 @@ export class MemoryBus implements Bus {
     return [...(this.#sets.get(set) ?? [])].filter(([, until]) => until >= now).map(([m]) => m);
   }
 
+  async aliveWithPrefix(set: string, prefix: string, now: number): Promise<string[]> {
+    return [...(this.#sets.get(set) ?? [])]
+      .filter(([m, until]) => until >= now && m.startsWith(prefix))
+      .map(([m]) => m);
+  }
+
   async sweep(set: string, now: number): Promise<string[]> {
     const expired = [...(this.#sets.get(set) ?? [])].filter(([, until]) => until < now).map(([m]) => m);
     await this.untouch(set, expired);

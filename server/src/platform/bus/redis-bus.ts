@@ -148,6 +148,18 @@ export class RedisBus implements Bus {
     return this.#client.zrangebyscore(this.#key + set, now, "+inf");
   }
 
+  async aliveWithPrefix(set: string, prefix: string, now: number): Promise<string[]> {
+    const match = `${prefix.replace(/[*?[\]\\]/g, "\\$&")}*`;
+    const found: string[] = [];
+    let cursor = "0";
+    do {
+      const [next, pairs] = await this.#client.zscan(this.#key + set, cursor, "MATCH", match, "COUNT", 1000);
+      for (let i = 0; i + 1 < pairs.length; i += 2) if (Number(pairs[i + 1]) >= now) found.push(pairs[i]!);
+      cursor = next;
+    } while (cursor !== "0");
+    return [...new Set(found)]; // a scan may return a member twice
+  }
+
   async sweep(set: string, now: number): Promise<string[]> {
     return (await this.#client.eval(SWEEP, 2, this.#key + set, this.#timedSets, String(now))) as string[];
   }

@@ -115,17 +115,24 @@ export class Presence {
     return gone;
   }
 
+  /** Whether any holder has a live entry for the player: its own entries, not the whole set. */
   async #isOnline(gameId: string, playerId: string): Promise<boolean> {
-    return (await this.online(gameId)).has(playerId);
+    return (await this.o.bus.aliveWithPrefix(TimedSet.online(gameId), member(playerId, ""), Date.now())).length > 0;
   }
 
   /**
    * `holder` holds these players online: one read of who is online and one write for the whole
-   * list, however long, then a CONNECTED change for each who was not online, in list order.
+   * list, however long, then a CONNECTED change for each who was not online, in list order. A
+   * single player (a connection opening) reads only its own entries: a game with 10,000 online
+   * players must not read all of them for each one that connects.
    */
   async #hold(gameId: string, playerIds: string[], holder: string): Promise<void> {
     if (playerIds.length === 0) return;
-    const was = await this.online(gameId);
+    const [only] = playerIds;
+    const was =
+      playerIds.length === 1 && only !== undefined
+        ? new Set((await this.#isOnline(gameId, only)) ? [only] : [])
+        : await this.online(gameId);
     const members = playerIds.map((playerId) => member(playerId, holder));
     await this.o.bus.touch(TimedSet.online(gameId), members, Date.now() + this.o.ttlMs);
     for (const playerId of playerIds) if (!was.has(playerId)) await this.#changed(gameId, playerId, true, "CONNECTED");
