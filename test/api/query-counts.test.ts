@@ -19,6 +19,19 @@ interface Directory {
   games: { id: string; realms: { id: string; rooms: { id: string }[] }[] }[];
 }
 
+/** Counts the calls of `methods` of `bus` (Redis round trips when there is Redis) until `restore`. */
+function countCalls<K extends "alive" | "aliveWithPrefix" | "touch">(bus: Bus, methods: K[]) {
+  const calls = Object.fromEntries(methods.map((m) => [m, 0])) as Record<K, number>;
+  const originals = methods.map((m) => [m, bus[m]] as const);
+  for (const [m, original] of originals) {
+    bus[m] = ((...args: never[]) => {
+      calls[m]++;
+      return (original as (...a: never[]) => unknown).apply(bus, args);
+    }) as Bus[K];
+  }
+  return { calls, restore: () => originals.forEach(([m, original]) => (bus[m] = original)) };
+}
+
 describe("database queries of batched reads", () => {
   let s: TestServer;
 
@@ -88,25 +101,21 @@ describe("database queries of batched reads", () => {
     const playerId = await upsertPlayer(s, g.apiKey, "c1");
     const token = await issuePlayerToken(s, g.apiKey, playerId);
     const bus = s.app.services.bus;
-    const calls = { alive: 0, prefix: 0 };
     const alive = bus.alive.bind(bus);
-    const aliveWithPrefix = bus.aliveWithPrefix.bind(bus);
-    bus.alive = (...args: Parameters<Bus["alive"]>) => (calls.alive++, alive(...args));
-    bus.aliveWithPrefix = (...args: Parameters<Bus["aliveWithPrefix"]>) => (calls.prefix++, aliveWithPrefix(...args));
+    const { calls, restore } = countCalls(bus, ["alive", "aliveWithPrefix"]);
     try {
       const c = connectWs(s.url, token);
       await c.connected;
-      expect(calls).toEqual({ alive: 0, prefix: 1 }); // was it online? its own entries only
+      expect(calls).toEqual({ alive: 0, aliveWithPrefix: 1 }); // was it online? its own entries only
       await c.dispose();
       // Waited for through the unwrapped read, which the counts leave out.
       await waitUntil(
         "the player offline",
         async () => !(await alive(`online:${g.id}`, Date.now())).some((m) => m.startsWith(`${playerId}|`)),
       );
-      expect(calls).toEqual({ alive: 0, prefix: 2 }); // and the release's own check
+      expect(calls).toEqual({ alive: 0, aliveWithPrefix: 2 }); // and the release's own check
     } finally {
-      bus.alive = alive;
-      bus.aliveWithPrefix = aliveWithPrefix;
+      restore();
     }
   });
 
@@ -121,12 +130,7 @@ describe("database queries of batched reads", () => {
     must(await s.gql(HEARTBEAT, { ids }, g.apiKey));
 
     // Count the presence reads and writes in the bus (Redis round trips when there is Redis).
-    const bus = s.app.services.bus;
-    const calls = { alive: 0, touch: 0 };
-    const alive = bus.alive.bind(bus);
-    const touch = bus.touch.bind(bus);
-    bus.alive = (...args: Parameters<Bus["alive"]>) => (calls.alive++, alive(...args));
-    bus.touch = (...args: Parameters<Bus["touch"]>) => (calls.touch++, touch(...args));
+    const { calls, restore } = countCalls(s.app.services.bus, ["alive", "touch"]);
     try {
       const heartbeat = async (playerIds: string[]) => {
         calls.alive = calls.touch = 0;
@@ -141,8 +145,7 @@ describe("database queries of batched reads", () => {
       expect(many).toMatchObject({ alive: 1, touch: 1 });
       expect(few).toMatchObject({ alive: 1, touch: 1 });
     } finally {
-      bus.alive = alive;
-      bus.touch = touch;
+      restore();
     }
   });
 });
