@@ -7,8 +7,10 @@
 //   npm run bench -- --only fanout,tick  only these scenarios
 //   npm run bench -- --runs 5            runs per figure (the median is reported)
 //   npm run bench -- --chart             only redraw docs/fanout-p99.svg from latest.json
+//   npm run bench -- --out file.json     write the results there instead of latest.json
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { loadAverage, ROOT } from "./lib/processes.ts";
 import type { BroadcastFigures } from "./lib/broadcast.ts";
@@ -25,7 +27,6 @@ import { tick } from "./scenarios/tick.ts";
 import { twoNodes } from "./scenarios/two-nodes.ts";
 
 const SCENARIOS: Scenario[] = [api, fanout, connections, publish, register, tick, presence, twoNodes];
-const RESULTS = `${ROOT}/bench/results/latest.json`;
 const CHART = `${ROOT}/docs/fanout-p99.svg`;
 
 const { values } = parseArgs({
@@ -34,13 +35,16 @@ const { values } = parseArgs({
     only: { type: "string" },
     runs: { type: "string" },
     chart: { type: "boolean", default: false },
+    out: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
 
+const RESULTS = values.out ?? `${ROOT}/bench/results/latest.json`;
+
 if (values.help) {
   process.stdout.write(
-    `npm run bench [-- --quick] [--only ${SCENARIOS.map((s) => s.name).join(",")}] [--runs N] [--chart]\n\n` +
+    `npm run bench [-- --quick] [--only ${SCENARIOS.map((s) => s.name).join(",")}] [--runs N] [--out file] [--chart]\n\n` +
       SCENARIOS.map((s) => `  ${s.name.padEnd(12)} ${s.title}`).join("\n") +
       "\n",
   );
@@ -110,7 +114,12 @@ async function main(): Promise<number> {
   for (const s of selected) {
     log(`scenario ${s.name}: ${s.title}`);
     const t = performance.now();
-    const ctx: ScenarioContext = { opts: { quick, runs }, row: (r) => rows.push(r), raw: (raw[s.name] = {}), log };
+    const ctx: ScenarioContext = {
+      opts: { quick, runs, runsGiven: values.runs !== undefined },
+      row: (r) => rows.push(r),
+      raw: (raw[s.name] = {}),
+      log,
+    };
     try {
       await s.run(ctx);
     } catch (err) {
@@ -134,7 +143,7 @@ async function main(): Promise<number> {
     rows,
     raw,
   };
-  mkdirSync(`${ROOT}/bench/results`, { recursive: true });
+  mkdirSync(dirname(RESULTS), { recursive: true });
   writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
 
   process.stdout.write(
@@ -142,7 +151,7 @@ async function main(): Promise<number> {
       `load average before ${load.map((l) => l.toFixed(2)).join(" ")}, after ${loadAfter.map((l) => l.toFixed(2)).join(" ")}; ` +
       `${Math.round(seconds)} s\n\n${formatTable(rows)}\n\nwrote ${RESULTS}\n`,
   );
-  if (!quick && raw["fanout"]?.["series"]) drawChart(results);
+  if (!quick && !values.out && raw["fanout"]?.["series"]) drawChart(results);
   return failed.length ? 1 : 0;
 }
 

@@ -22,7 +22,10 @@ export interface BroadcastRun {
   rate: number;
   delivered: number;
   lost: number;
+  /** Deliveries a subscriber got again, or out of seq order (Multiverse and the ws peers carry seq). */
+  repeated: number;
   publishFailures: number;
+  publishError?: string;
 }
 
 export interface BroadcastFigures {
@@ -34,6 +37,8 @@ export interface BroadcastFigures {
   rate: number;
   /** Lost deliveries over all runs. */
   lost: number;
+  /** Repeated or out-of-order deliveries over all runs. */
+  repeated: number;
   connectMs: number;
 }
 
@@ -115,8 +120,11 @@ export async function broadcastRun(
   gapMs: number,
 ): Promise<BroadcastRun> {
   const keys = Array.from({ length: events }, (_, i) => `${tag}:${i}`);
+  const repeated = async () => (await pool.all("status", () => ({}))).reduce((s, x) => s + x.duplicates, 0);
+  const repeatedBefore = await repeated();
   const start = performance.now();
   let firstSent = Infinity;
+  let publishError: string | undefined;
   const publishes: Promise<boolean>[] = [];
   for (let i = 0; i < events; i++) {
     const wait = start + i * gapMs - performance.now();
@@ -126,7 +134,10 @@ export async function broadcastRun(
     publishes.push(
       target.publish({ k: keys[i]!, sentAt }, i).then(
         () => true,
-        () => false,
+        (err: unknown) => {
+          publishError ??= err instanceof Error ? err.message : String(err);
+          return false;
+        },
       ),
     );
   }
@@ -143,7 +154,9 @@ export async function broadcastRun(
     rate: latencies.length / ((lastAt - firstSent) / 1000),
     delivered: latencies.length,
     lost: n * (events - publishFailures) - latencies.length,
+    repeated: (await repeated()) - repeatedBefore,
     publishFailures,
+    ...(publishError ? { publishError: publishError.slice(0, 300) } : {}),
   };
 }
 
@@ -155,7 +168,7 @@ export async function measureBroadcast(
   pool: WorkerPool,
   target: BroadcastTarget,
   ns: number[],
-  o: { runs: number; events: number; gapMs: number; warmup: number; log(m: string): void },
+  o: { runs: number | ((n: number) => number); events: number; gapMs: number; warmup: number; log(m: string): void },
 ): Promise<BroadcastFigures[]> {
   const out: BroadcastFigures[] = [];
   for (const n of ns) {
@@ -164,12 +177,14 @@ export async function measureBroadcast(
     o.log(`${target.name}: ${n} subscribers live (connected in ${(connectMs / 1000).toFixed(1)} s)`);
     await broadcastRun(pool, target, n, `warm:${n}`, o.warmup, o.gapMs);
     const runs: BroadcastRun[] = [];
-    for (let r = 0; r < o.runs; r++) {
+    const count = typeof o.runs === "number" ? o.runs : o.runs(n);
+    for (let r = 0; r < count; r++) {
       const run = await broadcastRun(pool, target, n, `run:${n}:${r}`, o.events, o.gapMs);
       runs.push(run);
       o.log(
-        `${target.name} N=${n} run ${r + 1}/${o.runs}: p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, ` +
-          `${Math.round(run.rate)} deliveries/s, lost ${run.lost}`,
+        `${target.name} N=${n} run ${r + 1}/${count}: p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, ` +
+          `${Math.round(run.rate)} deliveries/s, lost ${run.lost}, repeated ${run.repeated}` +
+          (run.publishFailures ? `; ${run.publishFailures} publishes failed: ${run.publishError}` : ""),
       );
     }
     out.push({
@@ -179,6 +194,7 @@ export async function measureBroadcast(
       p99: median(runs.map((r) => r.p99)),
       rate: median(runs.map((r) => r.rate)),
       lost: runs.reduce((s, r) => s + r.lost, 0),
+      repeated: runs.reduce((s, r) => s + r.repeated, 0),
       connectMs,
     });
   }

@@ -6,6 +6,8 @@ export interface BenchOptions {
   quick: boolean;
   /** Measured runs per figure (the figure is their median). */
   runs: number;
+  /** Whether --runs was given (else scenarios may run their slowest point fewer times). */
+  runsGiven: boolean;
 }
 
 export interface Row {
@@ -72,3 +74,10 @@ export function absoluteRow(r: Omit<Row, "met" | "target">, target: { le?: numbe
         : r.value >= target.ge!;
   return { ...r, target: target.label, met };
 }
+
+/** A count that must be exactly 0 (lost or repeated deliveries, errors); a negative one is a fault too. */
+export const zeroRow = (r: Omit<Row, "met" | "target">): Row => ({
+  ...r,
+  target: "0",
+  met: r.value === null ? null : r.value === 0,
+});

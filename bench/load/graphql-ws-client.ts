@@ -29,6 +29,7 @@ const NEXT = '{"id":"1","type":"next"';
 export function subscriber(o: SubscriberOptions): Subscriber {
   const socket = new WebSocket(o.url, "graphql-transport-ws", {
     perMessageDeflate: false,
+    skipUTF8Validation: true,
     ...(o.localAddress ? { localAddress: o.localAddress } : {}),
   });
   let acked = false;

@@ -70,6 +70,8 @@ export interface StatusResult {
   /** Close codes of the clients that closed, with counts. */
   closeCodes: Record<string, number>;
   errors: number;
+  /** events mode: events a subscriber got again or out of seq order (not recorded). */
+  duplicates: number;
   firstError?: string;
 }
 

@@ -53,6 +53,24 @@ function record(key: string, value: number, at: number): void {
 
 const K = /"k":"([^"]*)"/;
 const SENT_AT = /"sentAt":([-0-9.eE+]+)/;
+const SEQ = /"seq":"(\d+)"/;
+
+let duplicates = 0;
+
+/** A recorder for one events subscriber: also counts events that are not after the last one it had (by seq). */
+function eventsRecorder(): (text: string) => void {
+  let lastSeq = 0;
+  return (text) => {
+    const seq = Number(SEQ.exec(text)?.[1] ?? NaN);
+    if (seq <= lastSeq) {
+      duplicates++;
+      firstError ??= `seq ${seq} after ${lastSeq}: a repeat or out of order`;
+      return;
+    }
+    lastSeq = seq;
+    onEvent(text);
+  };
+}
 
 function onEvent(text: string): void {
   const at = now();
@@ -95,6 +113,9 @@ function onClosed(client: Client, code: number, reason: string): void {
   }
 }
 
+/** Colyseus joins in flight at once per worker. */
+const JOINS = 50;
+
 interface ColyseusSdk {
   Client: new (url: string) => {
     joinOrCreate(name: string): Promise<{
@@ -116,20 +137,36 @@ async function connect(a: ConnectArgs): Promise<ConnectResult> {
   if (a.kind === "colyseus") {
     const sdk = (await import("@colyseus/sdk" as string)) as ColyseusSdk;
     const colyseus = new sdk.Client(a.url);
-    await Promise.all(
-      Array.from({ length: a.count }, async () => {
+    // Joins go through Colyseus's HTTP matchmaker: at most JOINS at a time, each tried 3 times
+    // (a thousand at once overflow its listen backlog).
+    let next = 0;
+    const join = async () => {
+      for (let attempt = 1; ; attempt++) {
         try {
-          const room = await colyseus.joinOrCreate("bench");
-          const client: Client = { open: true, close: () => void room.leave(true).catch(() => undefined) };
-          room.onMessage("event", (m) => {
-            const at = now();
-            record(m.k, at - m.sentAt, at);
-          });
-          room.onLeave((code) => onClosed(client, code, "left"));
-          clients.push(client);
-          opened++;
+          return await colyseus.joinOrCreate("bench");
         } catch (err) {
-          fail(err);
+          if (attempt === 3) throw err;
+          await new Promise((r) => setTimeout(r, 100 * attempt));
+        }
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(JOINS, a.count) }, async () => {
+        while (next < a.count) {
+          next++;
+          try {
+            const room = await join();
+            const client: Client = { open: true, close: () => void room.leave(true).catch(() => undefined) };
+            room.onMessage("event", (m) => {
+              const at = now();
+              record(m.k, at - m.sentAt, at);
+            });
+            room.onLeave((code) => onClosed(client, code, "left"));
+            clients.push(client);
+            opened++;
+          } catch (err) {
+            fail(err);
+          }
         }
       }),
     );
@@ -146,7 +183,7 @@ async function connect(a: ConnectArgs): Promise<ConnectResult> {
       query: sub.query,
       ...(sub.variables ? { variables: sub.variables } : {}),
       ...(a.localAddress ? { localAddress: a.localAddress } : {}),
-      onNext: a.mode === "events" ? onEvent : roomsRecorder(),
+      onNext: a.mode === "events" ? eventsRecorder() : roomsRecorder(),
       onClose: (code, reason) => onClosed(client, code, reason),
     });
     client.close = () => s.close();
@@ -196,7 +233,7 @@ function collect(a: CollectArgs): CollectResult {
 }
 
 function status(): StatusResult {
-  return { open: openClients(), closed, closeCodes, errors, ...(firstError ? { firstError } : {}) };
+  return { open: openClients(), closed, closeCodes, errors, duplicates, ...(firstError ? { firstError } : {}) };
 }
 
 function closeAll(): { closed: number } {

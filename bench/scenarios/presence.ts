@@ -7,7 +7,7 @@ import { sql } from "../lib/database.ts";
 import { createRoom, gql, registerGame, startCluster } from "../lib/multiverse.ts";
 import { sleep } from "../lib/processes.ts";
 import { redisFloor } from "../lib/redis-floor.ts";
-import { absoluteRow, ratio, type Scenario } from "../lib/scenario.ts";
+import { absoluteRow, ratio, type Scenario, zeroRow } from "../lib/scenario.ts";
 import { median, summarize } from "../lib/stats.ts";
 import { WorkerPool } from "../load/pool.ts";
 import type { MovesResult } from "../load/protocol.ts";
@@ -189,10 +189,7 @@ export const presence: Scenario = {
       });
       ctx.row({ scenario, figure: "movePlayer call p99", value: median(runs.map((r) => r.callP99)), unit: "ms" });
       ctx.row(
-        absoluteRow(
-          { scenario, figure: "lost watcher deliveries", value: runs.reduce((s, r) => s + r.lost, 0), unit: "" },
-          { le: 0, label: "0" },
-        ),
+        zeroRow({ scenario, figure: "lost watcher deliveries", value: runs.reduce((s, r) => s + r.lost, 0), unit: "" }),
       );
     } finally {
       clearInterval(heartbeat);
