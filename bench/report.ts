@@ -57,7 +57,7 @@ export function fanoutChart(series: Series[], subtitle: string): string {
       if (v > yMax) break;
       out.push(
         `<line x1="${m.l}" x2="${W - m.r}" y1="${y(v)}" y2="${y(v)}" stroke="${k === 1 ? "#ccc" : "#eee"}"/>`,
-        `<text x="${m.l - 6}" y="${y(v) + 4}" text-anchor="end" fill="#555">${v >= 1 ? v : v.toFixed(1)}</text>`,
+        `<text x="${m.l - 6}" y="${y(v) + 4}" text-anchor="end" fill="#555">${v >= 1 ? v.toLocaleString("en-US") : v.toFixed(1)}</text>`,
       );
     }
   }
@@ -75,6 +75,11 @@ export function fanoutChart(series: Series[], subtitle: string): string {
   );
   series.forEach((s, i) => {
     const pts = [...s.points].sort((a, b) => a.n - b.n);
+    const legendY = m.t + 10 + i * 22;
+    out.push(
+      `<line x1="${W - m.r + 15}" x2="${W - m.r + 40}" y1="${legendY}" y2="${legendY}" stroke="${s.color}" stroke-width="3"/>`,
+      `<text x="${W - m.r + 46}" y="${legendY + 4}">${escape(s.label)}${pts.length ? "" : " (not measured)"}</text>`,
+    );
     if (pts.length === 0) return;
     out.push(
       `<polyline fill="none" stroke="${s.color}" stroke-width="2.5" points="${pts.map((p) => `${x(p.n).toFixed(1)},${y(p.p99).toFixed(1)}`).join(" ")}"/>`,
@@ -82,8 +87,6 @@ export function fanoutChart(series: Series[], subtitle: string): string {
         (p) =>
           `<circle cx="${x(p.n).toFixed(1)}" cy="${y(p.p99).toFixed(1)}" r="4" fill="${s.color}"><title>${escape(s.label)}: ${p.p99.toFixed(1)} ms at ${p.n}</title></circle>`,
       ),
-      `<line x1="${W - m.r + 15}" x2="${W - m.r + 40}" y1="${m.t + 10 + i * 22}" y2="${m.t + 10 + i * 22}" stroke="${s.color}" stroke-width="3"/>`,
-      `<text x="${W - m.r + 46}" y="${m.t + 14 + i * 22}">${escape(s.label)}</text>`,
     );
   });
   out.push("</svg>", "");

@@ -100,7 +100,8 @@ export async function waitUntilLive(pool: WorkerPool, target: BroadcastTarget, n
   for (let i = 0; i < 60; i++) {
     const k = `probe:${tag}:${i}`;
     await target.publish({ k, sentAt: wallClock() }, i);
-    const r = await awaitAll(pool, [k], { stallMs: 2_000, maxMs: 5_000, expected: n });
+    // A slow server takes a while to reach everyone: wait as long as deliveries keep coming.
+    const r = await awaitAll(pool, [k], { stallMs: 3_000, maxMs: 5_000 + 2 * n, expected: n });
     if (r.complete) {
       await pool.all("collect", () => ({ prefix: "probe:" }));
       return;
