@@ -20,7 +20,7 @@ export const EVENTS_SUBSCRIPTION = "subscription { events { seq data } }";
 /**
  * Who the fan-out subscribers are on Multiverse. Players of one game would be the realistic
  * case, but today each player connection reads the game's whole online set when it opens, so
- * connecting N players costs O(N²): 10,000 took 335 s here (2026-12-02), beyond the suite's
+ * connecting N players costs O(N²): growing from 5,000 to 10,000 took 335 s here (2026-12-02), beyond the suite's
  * time budget. The admin sees every event with no per-player bookkeeping; set
  * BENCH_SUBSCRIBE_AS=players to measure players.
  */

@@ -43,7 +43,7 @@ export const api: Scenario = {
   name: "api",
   title: "per-operation latency, sequential requests, against GET /healthz",
   async run(ctx) {
-    const n = ctx.opts.quick ? 30 : 300;
+    const n = ctx.opts.quick ? 30 : 200;
     const cluster = await startCluster(1);
     const pool = await WorkerPool.start(1, "api");
     try {
