@@ -1,8 +1,8 @@
-// What the benchmarks share: a fresh, migrated database of their own, and percentiles.
+// A fresh, migrated Postgres database per benchmark, dropped afterwards.
 import { randomBytes } from "node:crypto";
 import { userInfo } from "node:os";
 import pg from "pg";
-import { migrate } from "../server/src/platform/db/migrate.ts";
+import { migrate } from "../../server/src/platform/db/migrate.ts";
 
 /** The Postgres server to benchmark on: BENCH_DATABASE_URL, default the local one as the OS user. */
 export const benchAdminUrl =
@@ -35,13 +35,17 @@ export async function createBenchDatabase(): Promise<{ url: string; drop(): Prom
   return { url, drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
 
-/** The `q` quantile (0–1) of an ascending list. */
-export const quantile = (sorted: number[], q: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-
-/** The median of a list in any order. */
-export const median = (xs: number[]): number =>
-  quantile(
-    [...xs].sort((a, b) => a - b),
-    0.5,
-  );
+/** Runs `text` on the database at `url` (one connection) and returns its rows. */
+export async function sql<T = Record<string, unknown>>(
+  url: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(text, params)).rows as T[];
+  } finally {
+    await c.end();
+  }
+}
