@@ -23,8 +23,8 @@ if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], KEYS[1]) e
 return gone`;
 
 const HIT = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local n = redis.call('INCRBY', KEYS[1], ARGV[2])
+if n == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n`;
 
 /**
@@ -157,8 +157,8 @@ export class RedisBus implements Bus {
     return keys.filter((k) => k.startsWith(this.#key + prefix)).map((k) => k.slice(this.#key.length));
   }
 
-  async hit(key: string, windowMs: number): Promise<number> {
-    return (await this.#client.eval(HIT, 1, `${this.#key}hit:${key}`, String(windowMs))) as number;
+  async hit(key: string, windowMs: number, count = 1): Promise<number> {
+    return (await this.#client.eval(HIT, 1, `${this.#key}hit:${key}`, String(windowMs), String(count))) as number;
   }
 
   async close(): Promise<void> {
