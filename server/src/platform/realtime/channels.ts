@@ -56,8 +56,11 @@ export interface TickMessage {
   eventsPropagated: number;
   /** The last delivered seq when the tick ended: lets every node notice lost events. */
   lastSeq: string;
-  /** The games whose local tick this was (ACTIVE, and `number % tickEvery === 0`). */
-  syncedGameIds: string[];
+  /**
+   * The games version (`games_version`) the tick read: whose local tick it was (ACTIVE, and
+   * `number % tickEvery === 0`) each node works out from the games as of that version.
+   */
+  gamesVersion: string;
   /** The node that drove it. */
   leader: string;
 }
