@@ -59,7 +59,9 @@ export class RedisBus implements Bus {
     const options = { maxRetriesPerRequest: 1, retryStrategy: (attempt: number) => Math.min(attempt * 100, 2_000) };
     this.#key = prefix;
     this.#timedSets = `${prefix}timed-sets`;
-    this.#client = new Redis(url, { ...options, connectionName: `${name}-cmd` });
+    // Auto-pipelining: the commands issued in one event-loop turn (a batch's event publishes,
+    // many requests' rate-limit hits) go out in one socket write, in order.
+    this.#client = new Redis(url, { ...options, connectionName: `${name}-cmd`, enableAutoPipelining: true });
     this.#sub = new Redis(url, { ...options, connectionName: `${name}-sub` });
     this.#handlers = new ChannelHandlers(
       {
