@@ -560,6 +560,9 @@ const MOVE = `mutation($p: ID!, $r: ID) { movePlayer(playerId: $p, roomId: $r) {
 const PUBLISH = `mutation($input: PublishEventInput!) {
   publishEvent(input: $input) { id seq status sourceGameId targetGameId recipientGameIds broadcast }
 }`;
+const PUBLISH_MANY = `mutation($inputs: [PublishEventInput!]!) {
+  publishEvents(inputs: $inputs) { id seq status sourceGameId targetGameId recipientGameIds broadcast }
+}`;
 const HEARTBEAT = `mutation($ids: [ID!]! = []) { heartbeat(playerIds: $ids) { id lastHeartbeatAt } }`;
 const CREATE_DEVELOPER = `mutation($name: String!) { createDeveloper(input: { name: $name }) { key developer { id name } } }`;
 const ROTATE_DEVELOPER_KEY = `mutation($id: ID) { rotateDeveloperKey(id: $id) { key developer { id name } } }`;
@@ -894,6 +897,38 @@ const mutationRows: Row[] = [
     target: "an event to the unregistered game",
     doc: PUBLISH,
     vars: () => ({ input: { type: "matrix.ping", targetGameId: "game-gone" } }),
+    expect: { gameA: NF, gameB: NF },
+    unchanged: adminUniverse,
+  },
+  {
+    op: "publishEvents",
+    target: "two events to game B",
+    doc: PUBLISH_MANY,
+    vars: () => ({
+      inputs: [
+        { type: "matrix.many", targetGameId: "game-b", idempotencyKey: fresh("key") },
+        { type: "matrix.many", targetGameId: "game-b" },
+      ],
+    }),
+    expect: all(UN, OK, FB, FB, OK, OK, FB, FB),
+    ok: async (d, { who }) => {
+      const [e1, e2] = d["publishEvents"] as (EventNode & { seq: string })[];
+      for (const e of [e1!, e2!]) {
+        expect(e).toMatchObject({
+          status: "DELIVERED",
+          sourceGameId: who === "admin" ? null : SIDE[who] === "A" ? "game-a" : "game-b",
+          recipientGameIds: ["game-b"],
+        });
+      }
+      expect(BigInt(e2!.seq)).toBe(BigInt(e1!.seq) + 1n);
+    },
+    unchanged: adminUniverse,
+  },
+  {
+    op: "publishEvents",
+    target: "events, one to the unregistered game",
+    doc: PUBLISH_MANY,
+    vars: () => ({ inputs: [{ type: "matrix.many" }, { type: "matrix.many", targetGameId: "game-gone" }] }),
     expect: { gameA: NF, gameB: NF },
     unchanged: adminUniverse,
   },

@@ -48,7 +48,11 @@ describe("migrations and schema.prisma", () => {
       embedded = await startEmbeddedPostgres("memory://");
       url = embedded.url;
     }
-    expect(await migrate(url)).toEqual(["20261121000000_init", "20261121020000_event_retention"]);
+    expect(await migrate(url)).toEqual([
+      "20261121000000_init",
+      "20261121020000_event_retention",
+      "20261202000000_games_version",
+    ]);
     client = new pg.Client({ connectionString: url });
     await client.connect();
     prisma = createPrismaClient(url, { embedded: embedded !== undefined });
@@ -67,12 +71,14 @@ describe("migrations and schema.prisma", () => {
          FROM _prisma_migrations`,
     );
     expect(rows).toEqual(
-      ["20261121000000_init", "20261121020000_event_retention"].map((migration_name) => ({
-        migration_name,
-        len: 64,
-        done: true,
-        applied_steps_count: 1,
-      })),
+      ["20261121000000_init", "20261121020000_event_retention", "20261202000000_games_version"].map(
+        (migration_name) => ({
+          migration_name,
+          len: 64,
+          done: true,
+          applied_steps_count: 1,
+        }),
+      ),
     );
     expect(await migrate(url)).toEqual([]);
   });

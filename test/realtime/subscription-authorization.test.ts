@@ -10,8 +10,7 @@
 // A row per subscription × target, a cell per principal; the last test fails when a
 // subscription of the schema has no row or a principal has no cell in it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Metrics } from "../../server/src/platform/observability/metrics.ts";
-import { TickLeader } from "../../server/src/platform/realtime/tick-leader.ts";
+import type { TickLeader } from "../../server/src/platform/realtime/tick-leader.ts";
 import {
   issuePlayerToken,
   must,
@@ -23,6 +22,7 @@ import {
 } from "../support/fixtures.ts";
 import { BI, credentialOf, FB, NF, OK, PRINCIPALS, type Who } from "../support/principals.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
+import { testTickLeader } from "../support/ticks.ts";
 import { connectWs, subscribe, wsClients, type TestSubscription, type TestWsClient } from "../support/ws.ts";
 import { waitUntil, within } from "../support/wait.ts";
 
@@ -117,21 +117,11 @@ beforeAll(async () => {
     developerName: "Carol",
     realm: realmInput("Dunes", "desert", "south", "solar"),
   });
-  const { prisma, bus, channels, logger, realtime } = s.app.services;
+  const { prisma } = s.app.services;
   await prisma.game.update({ where: { id: GAME_A }, data: { tickEvery: 2 } });
   await prisma.game.update({ where: { id: GAME_B }, data: { tickEvery: 3 } });
   // The test drives the control tick itself (TICK_HZ=0: no node leads), one tick at a time.
-  leader = new TickLeader({
-    prisma,
-    bus,
-    channels,
-    log: realtime.log,
-    logger,
-    metrics: new Metrics(),
-    nodeId: "matrix",
-    hz: 1,
-    leaseMs: 2000,
-  });
+  leader = testTickLeader(s, "matrix");
   // Events from before any cell, for the replays.
   await publishSet();
   seeded = log.reduce((max, e) => (e.seq > max ? e.seq : max), 0n);
@@ -252,8 +242,13 @@ const ticked: { number: bigint; synced: string[] }[] = [];
 
 async function tick(): Promise<bigint> {
   const t = await leader.tick();
-  ticked.push({ number: BigInt(t.number), synced: t.syncedGameIds });
-  return BigInt(t.number);
+  const n = BigInt(t.number);
+  // Games A and B are active, with tickEvery 2 and 3 (set in beforeAll).
+  ticked.push({
+    number: n,
+    synced: [n % 2n === 0n ? GAME_A : null, n % 3n === 0n ? GAME_B : null].flatMap((g) => g ?? []),
+  });
+  return n;
 }
 
 interface TickMsg {

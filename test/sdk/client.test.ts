@@ -62,6 +62,7 @@ describe("SDK: queries and mutations", () => {
       "players",
       "presence",
       "publishEvent",
+      "publishEvents",
       "realms",
       "registerGame",
       "room",
@@ -142,19 +143,29 @@ describe("SDK: queries and mutations", () => {
     expect(again.id).toBe(first.id);
     const pending = await mv.publishEvent({ type: "at.tick", delivery: "NEXT_TICK", targetGameId: "space-chess" });
     expect(pending).toMatchObject({ status: "PENDING", seq: null });
+    // Many at once: consecutive seqs, in the order given.
+    const many = await mv.publishEvents({
+      inputs: [
+        { type: "wave", data: { n: 1 } },
+        { type: "wave", data: { n: 2 } },
+      ],
+    });
+    expect(many.map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(BigInt(many[1]!.seq!)).toBe(BigInt(many[0]!.seq!) + 1n);
+    expect(BigInt(many[0]!.seq!)).toBe(BigInt(first.seq!) + 1n);
     const page = await mv.eventsPage({ first: 10 });
-    expect(page.nodes.map((e) => e.id)).toEqual([first.id]);
+    expect(page.nodes.map((e) => e.id)).toEqual([first.id, ...many.map((e) => e.id)]);
     expect(page.pageInfo).toEqual({
       startCursor: first.seq,
-      endCursor: first.seq,
+      endCursor: many[1]!.seq,
       hasNextPage: false,
       hasPreviousPage: false,
     });
-    expect((await mv.eventsPage({ after: first.seq })).nodes).toEqual([]);
+    expect((await mv.eventsPage({ after: many[1]!.seq })).nodes).toEqual([]);
     // Read back from the newest.
     const newest = await mv.eventsPage({ last: 1 });
-    expect(newest.nodes.map((e) => e.id)).toEqual([first.id]);
-    expect(newest.pageInfo.hasPreviousPage).toBe(false);
+    expect(newest.nodes.map((e) => e.id)).toEqual([many[1]!.id]);
+    expect(newest.pageInfo.hasPreviousPage).toBe(true);
     expect((await mv.eventsPage({ before: first.seq, last: 5 })).nodes).toEqual([]);
 
     // The directory and the universe.
@@ -162,7 +173,7 @@ describe("SDK: queries and mutations", () => {
     expect((await mv.game({ id: "space-chess" })).realms.length).toBe(2);
     const universe = await admin.universe();
     expect(universe).toMatchObject({ games: 1, realms: 2, rooms: 1, players: 2, pendingEvents: 1 });
-    expect(universe.events).toBe(first.seq);
+    expect(universe.events).toBe(many[1]!.seq);
 
     // Lifecycle: rotate the key (the old one stops working), pause, unregister.
     const rotated = await dev.rotateGameKey({ id: "space-chess" });

@@ -1,7 +1,29 @@
 import type { Redis } from "ioredis";
+import { Metrics } from "../../server/src/platform/observability/metrics.ts";
+import { TickLeader } from "../../server/src/platform/realtime/tick-leader.ts";
 import type { ClusterNode } from "./cluster.ts";
 import type { ServerProcess } from "./process.ts";
+import type { TestServer } from "./server.ts";
 import { within } from "./wait.ts";
+
+/**
+ * A tick leader over a test server's own parts, for a test that drives the control tick itself
+ * (`leader.tick()`, one at a time; the server runs with TICK_HZ=0, so no other node leads).
+ */
+export function testTickLeader(s: TestServer, nodeId: string): TickLeader {
+  const { prisma, bus, channels, logger, realtime } = s.app.services;
+  return new TickLeader({
+    prisma,
+    bus,
+    channels,
+    log: realtime.log,
+    logger,
+    metrics: new Metrics(),
+    nodeId,
+    hz: 1,
+    leaseMs: 2000,
+  });
+}
 
 /** The nodeId a server process logged when it took the tick lease. */
 export async function leadingNodeId(proc: ServerProcess, timeoutMs?: number): Promise<string> {

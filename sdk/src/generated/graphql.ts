@@ -135,6 +135,30 @@ export type PublishEventMutation = {
   };
 };
 
+export type PublishEventsMutationVariables = Exact<{
+  inputs: Array<PublishEventInput> | PublishEventInput;
+}>;
+
+export type PublishEventsMutation = {
+  publishEvents: Array<{
+    seq: string | null;
+    id: string;
+    type: string;
+    data: unknown;
+    status: EventStatus;
+    delivery: EventDelivery;
+    broadcast: boolean;
+    sourceGameId: string | null;
+    targetGameId: string | null;
+    recipientGameIds: Array<string>;
+    idempotencyKey: string | null;
+    tick: string | null;
+    createdAt: string;
+    deliveredAt: string | null;
+    targetRealm: { realmType: string | null; adjacency: string | null; resonance: string | null } | null;
+  }>;
+};
+
 export type EventsPageQueryVariables = Exact<{
   after?: string | null | undefined;
   first?: number | null | undefined;
@@ -1250,6 +1274,88 @@ export const PublishEventDocument = {
     },
   ],
 } as unknown as DocumentNode<PublishEventMutation, PublishEventMutationVariables>;
+export const PublishEventsDocument = {
+  kind: "Document",
+  definitions: [
+    {
+      kind: "OperationDefinition",
+      operation: "mutation",
+      name: { kind: "Name", value: "PublishEvents" },
+      variableDefinitions: [
+        {
+          kind: "VariableDefinition",
+          variable: { kind: "Variable", name: { kind: "Name", value: "inputs" } },
+          type: {
+            kind: "NonNullType",
+            type: {
+              kind: "ListType",
+              type: {
+                kind: "NonNullType",
+                type: { kind: "NamedType", name: { kind: "Name", value: "PublishEventInput" } },
+              },
+            },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "publishEvents" },
+            arguments: [
+              {
+                kind: "Argument",
+                name: { kind: "Name", value: "inputs" },
+                value: { kind: "Variable", name: { kind: "Name", value: "inputs" } },
+              },
+            ],
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "Event" } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "Event" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "Event" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "seq" } },
+          { kind: "Field", name: { kind: "Name", value: "id" } },
+          { kind: "Field", name: { kind: "Name", value: "type" } },
+          { kind: "Field", name: { kind: "Name", value: "data" } },
+          { kind: "Field", name: { kind: "Name", value: "status" } },
+          { kind: "Field", name: { kind: "Name", value: "delivery" } },
+          { kind: "Field", name: { kind: "Name", value: "broadcast" } },
+          { kind: "Field", name: { kind: "Name", value: "sourceGameId" } },
+          { kind: "Field", name: { kind: "Name", value: "targetGameId" } },
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "targetRealm" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [
+                { kind: "Field", name: { kind: "Name", value: "realmType" } },
+                { kind: "Field", name: { kind: "Name", value: "adjacency" } },
+                { kind: "Field", name: { kind: "Name", value: "resonance" } },
+              ],
+            },
+          },
+          { kind: "Field", name: { kind: "Name", value: "recipientGameIds" } },
+          { kind: "Field", name: { kind: "Name", value: "idempotencyKey" } },
+          { kind: "Field", name: { kind: "Name", value: "tick" } },
+          { kind: "Field", name: { kind: "Name", value: "createdAt" } },
+          { kind: "Field", name: { kind: "Name", value: "deliveredAt" } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<PublishEventsMutation, PublishEventsMutationVariables>;
 export const EventsPageDocument = {
   kind: "Document",
   definitions: [

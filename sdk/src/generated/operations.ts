@@ -135,6 +135,16 @@ export interface MultiverseOperations {
   ): Promise<G.PublishEventMutation["publishEvent"]>;
 
   /**
+   * Publishes a list of events (at most MAX_EVENTS_PER_PUBLISH) at once, all or none: delivered ones get consecutive seqs in input order. Each input is priced and rate-limited as one event.
+   *
+   * Sends `mutation PublishEvents` (sdk/operations/events.graphql).
+   */
+  publishEvents(
+    variables: G.PublishEventsMutationVariables,
+    options?: RequestOptions,
+  ): Promise<G.PublishEventsMutation["publishEvents"]>;
+
+  /**
    * Realms by game and address. Realms of unregistered games are left out, except for their owners.
    *
    * Sends `query Realms` (sdk/operations/realms.graphql).
@@ -366,6 +376,14 @@ export const operations = {
     inputOnly: true,
     query:
       "mutation PublishEvent($input:PublishEventInput!){publishEvent(input:$input){...Event}}fragment Event on Event{seq id type data status delivery broadcast sourceGameId targetGameId targetRealm{realmType adjacency resonance}recipientGameIds idempotencyKey tick createdAt deliveredAt}",
+  },
+  publishEvents: {
+    kind: "mutation",
+    operationName: "PublishEvents",
+    field: "publishEvents",
+    inputOnly: false,
+    query:
+      "mutation PublishEvents($inputs:[PublishEventInput!]!){publishEvents(inputs:$inputs){...Event}}fragment Event on Event{seq id type data status delivery broadcast sourceGameId targetGameId targetRealm{realmType adjacency resonance}recipientGameIds idempotencyKey tick createdAt deliveredAt}",
   },
   realms: {
     kind: "query",

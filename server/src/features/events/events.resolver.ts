@@ -1,13 +1,14 @@
 import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
 import { Role } from "../../platform/auth/principal.ts";
 import type { Context } from "../../platform/graphql/context.ts";
+import { validateListInput } from "../../platform/graphql/validate-input.ts";
 import { EventConnection } from "./event-connection.type.ts";
 import { EventLog } from "./event-log.type.ts";
 import { Event } from "./event.type.ts";
 import { DEFAULT_EVENTS_PAGE, EventsArgs } from "./events.args.ts";
 import { listEvents } from "./list-events.ts";
 import { PublishEventInput } from "./publish-event.input.ts";
-import { publishEvent } from "./publish-event.ts";
+import { publishEvent, publishEvents } from "./publish-event.ts";
 
 @Resolver(() => Event)
 export class EventsResolver {
@@ -40,5 +41,19 @@ export class EventsResolver {
     @Arg("input", () => PublishEventInput) input: PublishEventInput,
   ): Promise<Event> {
     return publishEvent(services, principal, input);
+  }
+
+  @Authorized(Role.Admin, Role.Game)
+  @Mutation(() => [Event], {
+    description:
+      "Publishes a list of events (at most MAX_EVENTS_PER_PUBLISH) at once, all or none: delivered ones get consecutive seqs in input order. Each input is priced and rate-limited as one event.",
+    complexity: ({ args, childComplexity }) =>
+      1 + childComplexity * (Array.isArray(args["inputs"]) ? args["inputs"].length : 1),
+  })
+  async publishEvents(
+    @Ctx() { principal, services }: Context,
+    @Arg("inputs", () => [PublishEventInput], { validateFn: validateListInput("inputs") }) inputs: PublishEventInput[],
+  ): Promise<Event[]> {
+    return publishEvents(services, principal, inputs);
   }
 }

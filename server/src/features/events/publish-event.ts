@@ -1,15 +1,24 @@
 import { createHash, randomUUID } from "node:crypto";
-import { requireGame } from "../../platform/auth/access.ts";
+import { GraphQLError } from "graphql";
+import { checkGame } from "../../platform/auth/access.ts";
 import type { Principal } from "../../platform/auth/principal.ts";
 import type { PrismaClient } from "../../platform/db/client.ts";
 import { isUniqueViolation } from "../../platform/db/errors.ts";
 import { apiError, badInput, conflict, ErrorCode } from "../../platform/errors/errors.ts";
 import { selectorWhere } from "../realms/realm-selector.input.ts";
 import type { EventRow } from "../../platform/realtime/channels.ts";
-import type { EventLog } from "../../platform/realtime/event-log.ts";
+import type { NewEvent } from "../../platform/realtime/event-log.ts";
 import type { Services } from "../../platform/services.ts";
 import type { PublishEventInput } from "./publish-event.input.ts";
 import { stableJson } from "./stable-json.ts";
+
+/** A key race (two retries of one key at once) is settled by looking again, at most this often. */
+const KEY_RACE_ATTEMPTS = 3;
+
+/** How a problem with input `i`'s `field` is named: `data` alone, or `inputs.3.data` in a list. */
+type Namer = (i: number, field: string) => string;
+const single: Namer = (_i, field) => field;
+const listed: Namer = (i, field) => `inputs.${i}.${field}`;
 
 function requestHash(input: PublishEventInput, data: unknown, targetRealm: object | null): string {
   const canonical = stableJson({
@@ -22,24 +31,90 @@ function requestHash(input: PublishEventInput, data: unknown, targetRealm: objec
   return createHash("sha256").update(canonical).digest("hex");
 }
 
-/** The stored event for a retried key, if the retry asks for the same thing; CONFLICT if not. */
-async function replay(log: EventLog, source: string | null, key: string, hash: string): Promise<EventRow | null> {
-  const existing = await log.findByKey(source, key);
-  if (existing && existing.requestHash !== hash) {
-    throw conflict(`idempotencyKey "${key}" was used for a different event: use a new key for new content`);
+/** One input, checked and hashed: what it asks for, before routing. */
+interface Checked {
+  input: PublishEventInput;
+  data: unknown;
+  selector: object | null;
+  targetGameId: string | null;
+  key: string | null;
+  hash: string;
+}
+
+/** Checks input `i` on its own (data size and content, the selector); BAD_USER_INPUT naming it. */
+function check(services: Services, input: PublishEventInput, i: number, name: Namer): Checked {
+  const maxDataBytes = services.config.maxEventDataBytes;
+  const data = input.data === undefined || input.data === null ? {} : input.data;
+  const json = JSON.stringify(data);
+  const size = Buffer.byteLength(json);
+  if (size > maxDataBytes) {
+    throw badInput(`${name(i, "data")} is ${size} bytes; the limit is ${maxDataBytes} bytes`, name(i, "data"));
   }
-  return existing;
+  if (json.includes("\\u0000")) {
+    throw badInput(
+      `${name(i, "data")} must not contain the NUL character (U+0000): Postgres cannot store it`,
+      name(i, "data"),
+    );
+  }
+  const selector = input.targetRealm ? selectorWhere(input.targetRealm) : null;
+  if (selector && Object.keys(selector).length === 0) {
+    throw badInput(
+      `${name(i, "targetRealm")} needs at least one of realmType, adjacency, resonance`,
+      name(i, "targetRealm"),
+    );
+  }
+  const key = input.idempotencyKey ?? null;
+  return {
+    input,
+    data,
+    selector,
+    targetGameId: input.targetGameId ?? null,
+    key,
+    hash: requestHash(input, data, selector),
+  };
 }
 
 /**
- * At most RATE_LIMIT_EVENTS_PER_SECOND publishes per source per second, counted in the bus so
- * the limit holds across nodes. Over it: RATE_LIMITED, with the milliseconds to wait.
+ * The events already stored under the inputs' idempotency keys, by input index: a retry
+ * answers what was stored, whatever happened to the target since; a key reused for other
+ * content is CONFLICT. One query however many keys.
  */
-async function limitRate(services: Services, sourceGameId: string | null): Promise<void> {
+async function storedByKey(
+  services: Services,
+  source: string | null,
+  checked: Checked[],
+  name: Namer,
+): Promise<Map<number, EventRow>> {
+  const keyed = checked.flatMap((c, i) => (c.key ? [[i, c.key] as const] : []));
+  const found = new Map<number, EventRow>();
+  if (keyed.length === 0) return found;
+  const rows = await services.realtime.log.findByKeys(
+    source,
+    keyed.map(([, k]) => k),
+  );
+  const byKey = new Map(rows.map((r) => [r.idempotencyKey!, r]));
+  for (const [i, k] of keyed) {
+    const row = byKey.get(k);
+    if (!row) continue;
+    if (row.requestHash !== checked[i]!.hash) {
+      const where = name === single ? "" : ` (inputs.${i})`;
+      throw conflict(`idempotencyKey "${k}"${where} was used for a different event: use a new key for new content`);
+    }
+    found.set(i, row);
+  }
+  return found;
+}
+
+/**
+ * At most RATE_LIMIT_EVENTS_PER_SECOND events per source per second, counted in the bus so
+ * the limit holds across nodes; a list counts each of its events. Over it: RATE_LIMITED, with
+ * the milliseconds to wait.
+ */
+async function limitRate(services: Services, sourceGameId: string | null, events: number): Promise<void> {
   const limit = services.config.rateLimitEventsPerSecond;
   const now = Date.now();
   const second = Math.floor(now / 1000);
-  const n = await services.bus.hit(`publish:${sourceGameId ?? "@admin"}:${second}`, 2000);
+  const n = await services.bus.hit(`publish:${sourceGameId ?? "@admin"}:${second}`, 2000, events);
   if (n > limit) {
     throw apiError(ErrorCode.RateLimited, `At most ${limit} events per second per game: slow down and retry`, {
       retryAfterMs: (second + 1) * 1000 - now,
@@ -62,78 +137,155 @@ async function realmRecipients(prisma: PrismaClient, selector: object, targetGam
   return realms.map((r) => r.gameId);
 }
 
+/** `err` with the input's place in front of its message, when it came from a list. */
+function placed(err: unknown, i: number, name: Namer): unknown {
+  if (name === single || !(err instanceof GraphQLError)) return err;
+  return new GraphQLError(`inputs.${i}: ${err.message}`, {
+    extensions: { ...err.extensions, field: name(i, "targetGameId") },
+  });
+}
+
+/**
+ * Routes the fresh inputs: checks each target (NOT_FOUND, or BAD_USER_INPUT when unregistered)
+ * and resolves realm selectors to recipients, each distinct target and selector once.
+ */
+async function route(
+  services: Services,
+  p: Principal,
+  source: string | null,
+  fresh: [number, Checked][],
+  name: Namer,
+): Promise<NewEvent[]> {
+  const { prisma } = services;
+  const targetIds = [...new Set(fresh.flatMap(([, c]) => (c.targetGameId ? [c.targetGameId] : [])))];
+  const targets =
+    targetIds.length === 0
+      ? new Map()
+      : new Map(
+          (
+            await prisma.game.findMany({
+              where: { id: { in: targetIds } },
+              select: { id: true, developerId: true, status: true },
+            })
+          ).map((g) => [g.id, g]),
+        );
+  const recipients = new Map<string, Promise<string[]>>();
+  const now = new Date();
+  return Promise.all(
+    fresh.map(async ([i, c]) => {
+      if (c.targetGameId) {
+        const target = targets.get(c.targetGameId) ?? null;
+        try {
+          checkGame(p, target, "directory", { what: "Game", id: c.targetGameId });
+        } catch (err) {
+          throw placed(err, i, name);
+        }
+        if (target.status === "UNREGISTERED") {
+          const where = name === single ? "" : `${name(i, "targetGameId")}: `;
+          throw badInput(
+            `${where}Game "${c.targetGameId}" is unregistered and receives no events`,
+            name(i, "targetGameId"),
+          );
+        }
+      }
+      let recipientGameIds: string[] = [];
+      if (c.selector) {
+        const k = stableJson([c.selector, c.targetGameId]);
+        let found = recipients.get(k);
+        if (!found) recipients.set(k, (found = realmRecipients(prisma, c.selector, c.targetGameId)));
+        recipientGameIds = await found;
+      } else if (c.targetGameId) {
+        recipientGameIds = [c.targetGameId];
+      }
+      return {
+        id: randomUUID(),
+        type: c.input.type,
+        sourceGameId: source,
+        targetGameId: c.targetGameId,
+        targetRealm: c.selector,
+        recipientGameIds,
+        broadcast: !c.targetGameId && !c.selector,
+        data: c.data,
+        idempotencyKey: c.key,
+        requestHash: c.hash,
+        createdAt: now,
+        delivery: c.input.delivery === "NEXT_TICK" ? "NEXT_TICK" : "IMMEDIATE",
+      } satisfies NewEvent;
+    }),
+  );
+}
+
+/**
+ * Validates, routes and stores a list of events, all or none, answering them in input order:
+ * IMMEDIATE ones delivered at once with consecutive seqs in input order, NEXT_TICK ones pending
+ * for the control tick. An input whose idempotency key was stored before answers that event
+ * (and spends no rate budget).
+ */
+async function publish(
+  services: Services,
+  p: Principal,
+  inputs: PublishEventInput[],
+  name: Namer,
+): Promise<EventRow[]> {
+  const { log } = services.realtime;
+  const source = p.kind === "game" ? p.gameId : null;
+  const checked = inputs.map((input, i) => check(services, input, i, name));
+  const firstWithKey = new Map<string, number>();
+  checked.forEach((c, i) => {
+    if (!c.key) return;
+    const first = firstWithKey.get(c.key);
+    if (first !== undefined) {
+      throw badInput(
+        `${name(i, "idempotencyKey")} repeats the key of inputs.${first}: one key names one event`,
+        name(i, "idempotencyKey"),
+      );
+    }
+    firstWithKey.set(c.key, i);
+  });
+  let limited = false;
+  for (let attempt = 1; ; attempt++) {
+    const stored = await storedByKey(services, source, checked, name);
+    const fresh = checked.flatMap((c, i) => (stored.has(i) ? [] : [[i, c] as [number, Checked]]));
+    if (fresh.length === 0) return checked.map((_, i) => stored.get(i)!);
+    // After the replay: a retry answers what was stored without spending the budget.
+    if (!limited) await limitRate(services, source, fresh.length);
+    limited = true;
+    const events = await route(services, p, source, fresh, name);
+    try {
+      const rows = await log.append(events);
+      fresh.forEach(([i], j) => stored.set(i, rows[j]!));
+      return checked.map((_, i) => stored.get(i)!);
+    } catch (err) {
+      // A key was stored meanwhile (two retries raced): look again; the loser answers the winner's event.
+      if (attempt < KEY_RACE_ATTEMPTS && firstWithKey.size > 0 && isUniqueViolation(err)) continue;
+      throw err;
+    }
+  }
+}
+
 /**
  * Validates, routes and stores an event in the log (realtime/event-log.ts): IMMEDIATE events are
  * delivered at once with the next `seq`; NEXT_TICK events wait for the control tick. A retried
  * `idempotencyKey` returns the event stored the first time.
  */
 export async function publishEvent(services: Services, p: Principal, input: PublishEventInput): Promise<EventRow> {
-  const { prisma } = services;
-  const { log } = services.realtime;
-  const maxDataBytes = services.config.maxEventDataBytes;
-  const sourceGameId = p.kind === "game" ? p.gameId : null;
-  if (sourceGameId) await requireGame(prisma, p, sourceGameId, "manage");
+  const [row] = await publish(services, p, [input], single);
+  return row!;
+}
 
-  const data = input.data === undefined || input.data === null ? {} : input.data;
-  const json = JSON.stringify(data);
-  const size = Buffer.byteLength(json);
-  if (size > maxDataBytes) {
-    throw badInput(`data is ${size} bytes; the limit is ${maxDataBytes} bytes`, "data");
+/**
+ * Publishes a list of events (at most MAX_EVENTS_PER_PUBLISH), all or none: any invalid input
+ * is BAD_USER_INPUT naming its index (`inputs.3.data`) and nothing is stored. Delivered ones get
+ * consecutive seqs in input order. Each input's idempotency key behaves as in `publishEvent`.
+ */
+export async function publishEvents(
+  services: Services,
+  p: Principal,
+  inputs: PublishEventInput[],
+): Promise<EventRow[]> {
+  const max = services.config.maxEventsPerPublish;
+  if (inputs.length === 0 || inputs.length > max) {
+    throw badInput(`inputs must hold 1–${max} events (MAX_EVENTS_PER_PUBLISH); it holds ${inputs.length}`, "inputs");
   }
-  if (json.includes("\\u0000")) {
-    throw badInput("data must not contain the NUL character (U+0000): Postgres cannot store it", "data");
-  }
-  const selector = input.targetRealm ? selectorWhere(input.targetRealm) : null;
-  if (selector && Object.keys(selector).length === 0) {
-    throw badInput("targetRealm needs at least one of realmType, adjacency, resonance", "targetRealm");
-  }
-  const targetGameId = input.targetGameId ?? null;
-  const hash = requestHash(input, data, selector);
-  const key = input.idempotencyKey ?? null;
-  if (key) {
-    // A retry answers what was stored, whatever happened to the target since.
-    const previous = await replay(log, sourceGameId, key, hash);
-    if (previous) return previous;
-  }
-  // After the replay: a retry answers what was stored without spending the budget.
-  await limitRate(services, sourceGameId);
-  if (targetGameId) {
-    const target = await requireGame(prisma, p, targetGameId, "directory");
-    if (target.status === "UNREGISTERED") {
-      throw badInput(`Game "${targetGameId}" is unregistered and receives no events`, "targetGameId");
-    }
-  }
-
-  const broadcast = !targetGameId && !selector;
-  const recipientGameIds = selector
-    ? await realmRecipients(prisma, selector, targetGameId)
-    : targetGameId
-      ? [targetGameId]
-      : [];
-  const immediate = input.delivery === "IMMEDIATE";
-  const now = new Date();
-
-  const fields = {
-    id: randomUUID(),
-    type: input.type,
-    sourceGameId,
-    targetGameId,
-    targetRealm: selector,
-    recipientGameIds,
-    broadcast,
-    data,
-    idempotencyKey: key,
-    requestHash: hash,
-    createdAt: now,
-  };
-  try {
-    return immediate ? await log.appendDelivered(fields) : await log.appendPending(fields);
-  } catch (err) {
-    // Two retries raced: the loser answers with the winner's event.
-    if (key && isUniqueViolation(err)) {
-      const winner = await replay(log, sourceGameId, key, hash);
-      if (winner) return winner;
-    }
-    throw err;
-  }
+  return publish(services, p, inputs, listed);
 }

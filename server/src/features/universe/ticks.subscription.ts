@@ -13,13 +13,11 @@ async function subscribeTicks(ctx: Context, gameId: string | null | undefined): 
   const p = ctx.principal;
   const game = gameId ?? (p.kind === "game" || p.kind === "player" ? p.gameId : null);
   if (game) await requireGame(ctx.services.prisma, p, game, "directory");
-  return liveStream<TickMessage>(
-    (push) =>
-      ctx.services.realtime.ticks.listen((t) => {
-        if (!game || t.syncedGameIds.includes(game)) push(t);
-      }),
-    { capacity: ctx.services.config.subscriptionBufferSize, onOverflow: () => closeSlowConsumer(ctx) },
-  );
+  const { ticks } = ctx.services.realtime;
+  return liveStream<TickMessage>((push) => (game ? ticks.listenGame(game, push) : ticks.listen(push)), {
+    capacity: ctx.services.config.subscriptionBufferSize,
+    onOverflow: () => closeSlowConsumer(ctx),
+  });
 }
 
 @Resolver(() => Tick)

@@ -61,8 +61,8 @@ export interface Bus {
   /** The names of the timed sets that have members. */
   timedSets(prefix: string): Promise<string[]>;
 
-  /** Counts a hit on `key` in a fixed window of `windowMs`; returns the count so far. */
-  hit(key: string, windowMs: number): Promise<number>;
+  /** Counts `count` hits (default 1) on `key` in a fixed window of `windowMs`; returns the count so far. */
+  hit(key: string, windowMs: number, count?: number): Promise<number>;
 
   close(): Promise<void>;
 }

@@ -76,17 +76,17 @@ export class MemoryBus implements Bus {
     return [...this.#sets.keys()].filter((k) => k.startsWith(prefix));
   }
 
-  async hit(key: string, windowMs: number): Promise<number> {
+  async hit(key: string, windowMs: number, count = 1): Promise<number> {
     const now = Date.now();
     if (this.#hits.size > 10_000) {
       for (const [k, v] of this.#hits) if (v.until <= now) this.#hits.delete(k);
     }
     const h = this.#hits.get(key);
     if (!h || h.until <= now) {
-      this.#hits.set(key, { count: 1, until: now + windowMs });
-      return 1;
+      this.#hits.set(key, { count, until: now + windowMs });
+      return count;
     }
-    return ++h.count;
+    return (h.count += count);
   }
 
   async close(): Promise<void> {

@@ -23,8 +23,8 @@ if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], KEYS[1]) e
 return gone`;
 
 const HIT = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local n = redis.call('INCRBY', KEYS[1], ARGV[2])
+if n == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n`;
 
 /**
@@ -59,7 +59,9 @@ export class RedisBus implements Bus {
     const options = { maxRetriesPerRequest: 1, retryStrategy: (attempt: number) => Math.min(attempt * 100, 2_000) };
     this.#key = prefix;
     this.#timedSets = `${prefix}timed-sets`;
-    this.#client = new Redis(url, { ...options, connectionName: `${name}-cmd` });
+    // Auto-pipelining: the commands issued in one event-loop turn (a batch's event publishes,
+    // many requests' rate-limit hits) go out in one socket write, in order.
+    this.#client = new Redis(url, { ...options, connectionName: `${name}-cmd`, enableAutoPipelining: true });
     this.#sub = new Redis(url, { ...options, connectionName: `${name}-sub` });
     this.#handlers = new ChannelHandlers(
       {
@@ -169,8 +171,8 @@ export class RedisBus implements Bus {
     return keys.filter((k) => k.startsWith(this.#key + prefix)).map((k) => k.slice(this.#key.length));
   }
 
-  async hit(key: string, windowMs: number): Promise<number> {
-    return (await this.#client.eval(HIT, 1, `${this.#key}hit:${key}`, String(windowMs))) as number;
+  async hit(key: string, windowMs: number, count = 1): Promise<number> {
+    return (await this.#client.eval(HIT, 1, `${this.#key}hit:${key}`, String(windowMs), String(count))) as number;
   }
 
   async close(): Promise<void> {

@@ -32,6 +32,7 @@ const schema = z.object({
   MAX_QUERY_COST: z.coerce.number().int().min(10).max(1_000_000).default(25_000),
   MAX_QUERY_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
   MAX_EVENT_DATA_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(65_536),
+  MAX_EVENTS_PER_PUBLISH: z.coerce.number().int().min(1).max(10_000).default(1_000),
   RATE_LIMIT_EVENTS_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(500),
   EVENT_RETENTION_HOURS: z.coerce.number().min(0.01).max(87_600).default(168),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(1000).default(50),
@@ -76,6 +77,8 @@ export interface Config {
   /** Tokens a document may have: checked while parsing, before any (costly) validation. */
   maxQueryTokens: number;
   maxEventDataBytes: number;
+  /** Inputs one publishEvents call may carry. */
+  maxEventsPerPublish: number;
   /** The largest request: an HTTP body, or one WebSocket frame (256 KiB, or 4 x maxEventDataBytes). */
   maxRequestBytes: number;
   /** Events one source (a game, or the admin) may publish per second, across all nodes. */
@@ -145,6 +148,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxQueryCost: e.MAX_QUERY_COST,
     maxQueryTokens: e.MAX_QUERY_TOKENS,
     maxEventDataBytes: e.MAX_EVENT_DATA_BYTES,
+    maxEventsPerPublish: e.MAX_EVENTS_PER_PUBLISH,
     maxRequestBytes: Math.max(256 * 1024, 4 * e.MAX_EVENT_DATA_BYTES),
     rateLimitEventsPerSecond: e.RATE_LIMIT_EVENTS_PER_SECOND,
     eventRetentionHours: e.EVENT_RETENTION_HOURS,

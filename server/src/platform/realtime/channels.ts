@@ -56,8 +56,11 @@ export interface TickMessage {
   eventsPropagated: number;
   /** The last delivered seq when the tick ended: lets every node notice lost events. */
   lastSeq: string;
-  /** The games whose local tick this was (ACTIVE, and `number % tickEvery === 0`). */
-  syncedGameIds: string[];
+  /**
+   * The games version (`games_version`) the tick read: whose local tick it was (ACTIVE, and
+   * `number % tickEvery === 0`) each node works out from the games as of that version.
+   */
+  gamesVersion: string;
   /** The node that drove it. */
   leader: string;
 }
@@ -86,7 +89,8 @@ type Wire<T> = {
 
 const events: Channel<EventRow> = {
   name: "events",
-  encode: (e) => JSON.stringify(e, toWire),
+  // The bigints are seq and tick (data is JSON: none in it), so no replacer walks every value.
+  encode: (e) => JSON.stringify({ ...e, seq: e.seq?.toString() ?? null, tick: e.tick?.toString() ?? null }),
   decode: (text) => {
     const w = JSON.parse(text) as Wire<EventRow>;
     return {

@@ -1,8 +1,10 @@
 import type { ChannelBus } from "../bus/channel-bus.ts";
 import type { PrismaClient, Tx } from "../db/client.ts";
+import { forbidden } from "../errors/errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { channels, type EventRow } from "./channels.ts";
+import { GroupCommit, type Outcome } from "./group-commit.ts";
 
 /** Most pending events one tick delivers; the rest wait for the next. */
 const MAX_PROPAGATED = 10_000;
@@ -33,7 +35,18 @@ export interface NewEvent {
   idempotencyKey: string | null;
   requestHash: string;
   createdAt: Date;
+  /** IMMEDIATE (the default): delivered at once, with a seq. NEXT_TICK: pending for the tick. */
+  delivery?: "IMMEDIATE" | "NEXT_TICK";
 }
+
+/** A committed group, and its publish on the bus (shared by its batch). */
+interface Stored {
+  rows: EventRow[];
+  published: Promise<void>;
+}
+
+/** Most rows one group-commit statement inserts (a bigger group still goes, alone). */
+const MAX_BATCH_ROWS = 1_000;
 
 /**
  * The event log, in one place: the one ordered sequence of delivered events in Postgres. It
@@ -42,6 +55,12 @@ export interface NewEvent {
  * publishes delivered events on the bus after their commit, reads pages of it, and prunes it.
  */
 export class EventLog {
+  readonly #commits = new GroupCommit<NewEvent[], Stored>({
+    flush: (groups) => this.#flush(groups),
+    weight: (group) => group.length,
+    maxWeight: MAX_BATCH_ROWS,
+  });
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly channels: ChannelBus,
@@ -54,43 +73,136 @@ export class EventLog {
     return { lastSeq: s.lastSeq, prunedSeq: s.prunedSeq, currentTick: s.currentTick, tickAt: s.tickAt };
   }
 
-  /** The event a source stored under an idempotency key, if any. */
-  findByKey(sourceGameId: string | null, key: string): Promise<EventRow | null> {
-    return this.prisma.event.findFirst({ where: { sourceGameId, idempotencyKey: key } });
+  /** The events a source stored under any of `keys` (one query). */
+  findByKeys(sourceGameId: string | null, keys: string[]): Promise<EventRow[]> {
+    return this.prisma.event.findMany({ where: { sourceGameId, idempotencyKey: { in: keys } } });
   }
 
   /**
-   * Stores an event delivered now, with the next seq and the current tick, in ONE statement: the
-   * universe_state row lock, which every publisher and the tick take, is held for a single round
-   * trip. Then publishes it (after the commit, never before; if that is lost, nodes notice the
-   * gap on the next event or tick and read the event from Postgres).
+   * Stores a group of events, all or none, and answers them as stored: IMMEDIATE ones delivered
+   * now with consecutive seqs in the group's order and the current tick, NEXT_TICK ones pending
+   * for the tick. Concurrent groups are committed together (group commit, `GroupCommit`): one
+   * statement per batch reserves the batch's seqs with one `UPDATE universe_state … RETURNING`
+   * and inserts every row, so the row lock every publisher and the tick take is held once per
+   * batch, for a single round trip. Commit order is still seq order. Answers once the batch has
+   * committed and its delivered events were published (after the commit, never before; if that
+   * is lost, nodes notice the gap on the next event or tick and read the events from Postgres).
+   * A batch that fails is retried one group at a time, so one group's bad row (or a raced
+   * idempotency key: a unique violation, thrown to that group alone) never fails the others.
    */
-  async appendDelivered(e: NewEvent): Promise<EventRow> {
-    const inserted = await this.prisma.$executeRaw`
-      WITH s AS (UPDATE universe_state SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, current_tick)
-      INSERT INTO events (id, seq, tick, type, source_game_id, target_game_id, target_realm, recipient_game_ids,
-                          broadcast, data, delivery, status, idempotency_key, request_hash, created_at, delivered_at)
-      SELECT ${e.id}::uuid, s.last_seq, s.current_tick, ${e.type}, ${e.sourceGameId}, ${e.targetGameId},
-             ${e.targetRealm === null ? null : JSON.stringify(e.targetRealm)}::jsonb, ${e.recipientGameIds}::text[],
-             ${e.broadcast}, ${JSON.stringify(e.data)}::jsonb, 'IMMEDIATE', 'DELIVERED',
-             ${e.idempotencyKey}, ${e.requestHash}, ${e.createdAt}, ${e.createdAt}
-        FROM s`;
-    if (inserted !== 1) throw new Error("universe_state row is missing: run the migrations");
-    const stored = await this.prisma.event.findUniqueOrThrow({ where: { id: e.id } });
-    await this.publish([stored]);
-    return stored;
+  async append(group: NewEvent[]): Promise<EventRow[]> {
+    if (group.length === 0) return [];
+    const { rows, published } = await this.#commits.submit(group);
+    await published;
+    return rows;
   }
 
-  /** Stores an event for the next tick to deliver. */
-  appendPending(e: NewEvent): Promise<EventRow> {
-    return this.prisma.event.create({
-      data: {
-        ...e,
-        targetRealm: e.targetRealm ?? undefined,
-        data: e.data as Prisma.InputJsonValue,
-        delivery: "NEXT_TICK",
-        status: "PENDING",
-      },
+  /** One delivered event (see `append`). */
+  async appendDelivered(e: NewEvent): Promise<EventRow> {
+    const [row] = await this.append([{ ...e, delivery: "IMMEDIATE" }]);
+    return row!;
+  }
+
+  /** One event for the next tick to deliver (see `append`). */
+  async appendPending(e: NewEvent): Promise<EventRow> {
+    const [row] = await this.append([{ ...e, delivery: "NEXT_TICK" }]);
+    return row!;
+  }
+
+  async #flush(groups: NewEvent[][]): Promise<Outcome<Stored>[]> {
+    try {
+      const rows = await this.#insert(groups.flat());
+      const published = this.publish(rows.filter((r) => r.seq !== null));
+      let at = 0;
+      return groups.map((g) => {
+        const value = { rows: rows.slice(at, at + g.length), published };
+        at += g.length;
+        return { ok: true, value };
+      });
+    } catch (error) {
+      if (groups.length === 1) return [{ ok: false, error }];
+    }
+    // One group failed the batch: each group on its own, in order, fails alone.
+    const outcomes: Outcome<Stored>[] = [];
+    for (const g of groups) {
+      try {
+        const rows = await this.#insert(g);
+        outcomes.push({ ok: true, value: { rows, published: this.publish(rows.filter((r) => r.seq !== null)) } });
+      } catch (error) {
+        outcomes.push({ ok: false, error });
+      }
+    }
+    return outcomes;
+  }
+
+  /**
+   * Inserts `events` in ONE statement (its own transaction): the IMMEDIATE ones take the next
+   * seqs in order, reserved by the same statement's UPDATE of universe_state (a batch of
+   * NEXT_TICK events alone takes no lock). Nothing is stored if a source game is unregistered
+   * (FORBIDDEN). Builds the stored rows from what it inserted and the seqs and tick it was
+   * given: no read back.
+   */
+  async #insert(events: NewEvent[]): Promise<EventRow[]> {
+    let immediate = 0;
+    const offsets = events.map((e) => (e.delivery === "NEXT_TICK" ? null : ++immediate));
+    const sources = [...new Set(events.flatMap((e) => (e.sourceGameId ? [e.sourceGameId] : [])))];
+    const [s] = await this.prisma.$queryRaw<
+      { last_seq: bigint | null; current_tick: bigint | null; inserted: bigint; unregistered: string[] | null }[]
+    >`
+      WITH gone AS (SELECT id FROM games WHERE id = ANY(${sources}::text[]) AND status = 'UNREGISTERED'),
+      s AS (UPDATE universe_state SET last_seq = last_seq + ${immediate}
+             WHERE id = 1 AND ${immediate}::int > 0 AND NOT EXISTS (SELECT 1 FROM gone)
+            RETURNING last_seq - ${immediate} AS base, last_seq, current_tick),
+      ins AS (
+        INSERT INTO events (id, seq, tick, type, source_game_id, target_game_id, target_realm, recipient_game_ids,
+                            broadcast, data, delivery, status, idempotency_key, request_hash, created_at, delivered_at)
+        SELECT v.id, s.base + v.off, CASE WHEN v.off IS NULL THEN NULL ELSE s.current_tick END, v.type, v.source,
+               v.target, v.realm::jsonb, ARRAY(SELECT jsonb_array_elements_text(v.recipients::jsonb)), v.broadcast,
+               v.data::jsonb,
+               (CASE WHEN v.off IS NULL THEN 'NEXT_TICK' ELSE 'IMMEDIATE' END)::"EventDelivery",
+               (CASE WHEN v.off IS NULL THEN 'PENDING' ELSE 'DELIVERED' END)::"EventStatus",
+               v.key, v.hash, v.created, CASE WHEN v.off IS NULL THEN NULL ELSE v.created END
+          FROM unnest(${events.map((e) => e.id)}::uuid[], ${offsets}::int[], ${events.map((e) => e.type)}::text[],
+                         ${events.map((e) => e.sourceGameId)}::text[], ${events.map((e) => e.targetGameId)}::text[],
+                         ${events.map((e) => (e.targetRealm === null ? null : JSON.stringify(e.targetRealm)))}::text[],
+                         ${events.map((e) => JSON.stringify(e.recipientGameIds))}::text[],
+                         ${events.map((e) => e.broadcast)}::boolean[], ${events.map((e) => JSON.stringify(e.data))}::text[],
+                         ${events.map((e) => e.idempotencyKey)}::text[], ${events.map((e) => e.requestHash)}::text[],
+                         ${events.map((e) => e.createdAt.toISOString())}::timestamptz[])
+               AS v(id, off, type, source, target, realm, recipients, broadcast, data, key, hash, created)
+          LEFT JOIN s ON true
+         WHERE NOT EXISTS (SELECT 1 FROM gone) AND (s.base IS NOT NULL OR ${immediate}::int = 0)
+        RETURNING 1)
+      SELECT s.last_seq, s.current_tick, (SELECT count(*) FROM ins) AS inserted,
+             (SELECT array_agg(id ORDER BY id) FROM gone) AS unregistered
+        FROM (SELECT 1) AS one LEFT JOIN s ON true`;
+    if (s?.unregistered?.length) throw forbidden(`Game "${s.unregistered[0]}" is unregistered and read-only`);
+    if (!s || (immediate > 0 && (s.last_seq === null || s.current_tick === null))) {
+      throw new Error("universe_state row is missing: run the migrations");
+    }
+    if (Number(s.inserted) !== events.length) throw new Error(`inserted ${s.inserted} of ${events.length} events`);
+    const base = (s.last_seq ?? 0n) - BigInt(immediate);
+    return events.map((e, i) => {
+      const off = offsets[i];
+      const delivered = off !== null && off !== undefined;
+      return {
+        id: e.id,
+        seq: delivered ? base + BigInt(off) : null,
+        type: e.type,
+        sourceGameId: e.sourceGameId,
+        targetGameId: e.targetGameId,
+        targetRealm: e.targetRealm === null ? null : (structuredClone(e.targetRealm) as Prisma.JsonObject),
+        recipientGameIds: [...e.recipientGameIds],
+        broadcast: e.broadcast,
+        data: e.data as Prisma.JsonValue,
+        delivery: delivered ? "IMMEDIATE" : "NEXT_TICK",
+        status: delivered ? "DELIVERED" : "PENDING",
+        tick: delivered ? s.current_tick : null,
+        idempotencyKey: e.idempotencyKey,
+        requestHash: e.requestHash,
+        createdAt: e.createdAt,
+        deliveredAt: delivered ? e.createdAt : null,
+      };
     });
   }
 

@@ -73,7 +73,17 @@ export class Realtime {
     feed.listen((e) => eventFanout.deliver(e));
     const fanouts = new ChannelFanouts(channels, fanout);
     metrics.fanoutSize = () => eventFanout.size + fanouts.size;
-    const ticks = await TickHub.start(channels);
+    const ticks = await TickHub.start(
+      channels,
+      async (ids) => {
+        const games = await prisma.game.findMany({
+          where: { id: { in: ids } },
+          select: { id: true, status: true, tickEvery: true },
+        });
+        return new Map(games.map((g) => [g.id, { every: g.tickEvery, active: g.status === "ACTIVE" }]));
+      },
+      logger,
+    );
     // Each tick says where the log ends: a node that missed the last events fetches them.
     ticks.listen((t) => {
       metrics.currentTick.set(Number(t.number));

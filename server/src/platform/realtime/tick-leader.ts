@@ -4,7 +4,7 @@ import type { PrismaClient } from "../db/client.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { Lease } from "./bus-names.ts";
-import { channels, type TickMessage } from "./channels.ts";
+import { channels, type EventRow, type TickMessage } from "./channels.ts";
 import type { EventLog } from "./event-log.ts";
 
 export interface TickLeaderOptions {
@@ -39,6 +39,8 @@ export class TickLeader {
   /** The last tick's publishes, while they are going out. */
   #publishing: Promise<void> | undefined;
   readonly #choreRuns: number[] = [];
+  /** What the leader knows of the games' tick rates, and the games version it was read at. */
+  #rates: { version: string; synced: (n: bigint) => number } | undefined;
   readonly #chores: (Promise<unknown> | undefined)[] = [];
 
   constructor(private readonly o: TickLeaderOptions) {}
@@ -117,43 +119,71 @@ export class TickLeader {
     return message;
   }
 
-  /** Commits one tick; `published` settles once its events and the tick itself went out. */
+  /**
+   * Commits one tick; `published` settles once its events and the tick itself went out. A tick
+   * with nothing to deliver is ONE statement (raise current_tick, and read the last seq, the
+   * games version and whether any event is pending, the latter once it holds the row lock:
+   * `events_pending()`): its cost does not grow with the games.
+   * Pending events are then delivered in a transaction of their own under the row lock, and
+   * the games' tick rates are re-read only when the games version moved.
+   */
   async #tick(): Promise<{ message: TickMessage; published: Promise<void> }> {
     const { prisma, log, metrics, nodeId } = this.o;
     const startedAt = new Date();
     const t0 = performance.now();
-    const result = await prisma.$transaction(async (tx) => {
+    const [state] = await prisma.$queryRaw<
+      { current_tick: bigint; last_seq: bigint; games_version: bigint | null; pending: boolean }[]
+    >`
+      UPDATE universe_state SET current_tick = current_tick + 1, tick_at = ${startedAt} WHERE id = 1
+      RETURNING current_tick, last_seq, (SELECT version FROM games_version WHERE id = 1) AS games_version,
+                events_pending() AS pending`;
+    if (!state) throw new Error("universe_state row is missing: run the migrations");
+    const number = state.current_tick;
+    const gamesVersion = String(state.games_version ?? 0n);
+    let delivered: EventRow[] = [];
+    let lastSeq = state.last_seq;
+    if (state.pending) {
       // Takes the sequencer row lock: publishes wait, so seqs stay gapless and in commit order.
-      const [state] = await tx.$queryRaw<{ current_tick: bigint; last_seq: bigint }[]>`
-        UPDATE universe_state SET current_tick = current_tick + 1, tick_at = ${startedAt}
-         WHERE id = 1 RETURNING current_tick, last_seq`;
-      if (!state) throw new Error("universe_state row is missing: run the migrations");
-      const number = state.current_tick;
-      const { delivered, lastSeq } = await log.deliverPending(tx, number, startedAt, state.last_seq);
-      const games = await tx.game.findMany({ where: { status: "ACTIVE" }, select: { id: true, tickEvery: true } });
-      const synced = games.filter((g) => number % BigInt(g.tickEvery) === 0n).map((g) => g.id);
-      return { number, delivered, synced, lastSeq };
-    });
+      ({ delivered, lastSeq } = await prisma.$transaction(async (tx) => {
+        const [locked] = await tx.$queryRaw<{ last_seq: bigint }[]>`
+          SELECT last_seq FROM universe_state WHERE id = 1 FOR UPDATE`;
+        return log.deliverPending(tx, number, startedAt, locked!.last_seq);
+      }));
+    }
+    if (gamesVersion !== this.#rates?.version) this.#rates = { version: gamesVersion, ...(await this.#readRates()) };
+    const gamesSynced = this.#rates.synced(number);
     const durationMs = performance.now() - t0;
     const message: TickMessage = {
-      number: result.number.toString(),
+      number: number.toString(),
       startedAt: startedAt.toISOString(),
       durationMs,
-      gamesSynced: result.synced.length,
-      eventsPropagated: result.delivered.length,
-      lastSeq: result.lastSeq.toString(),
-      syncedGameIds: result.synced,
+      gamesSynced,
+      eventsPropagated: delivered.length,
+      lastSeq: lastSeq.toString(),
+      gamesVersion,
       leader: nodeId,
     };
     metrics.ticks.inc();
     metrics.tickDuration.observe(durationMs / 1000);
-    metrics.eventsPropagated.inc(result.delivered.length);
-    metrics.currentTick.set(Number(result.number));
+    metrics.eventsPropagated.inc(delivered.length);
+    metrics.currentTick.set(Number(number));
     // After the commit, in seq order, then the tick itself.
     const published = log
-      .publish(result.delivered)
+      .publish(delivered)
       .then(() => this.o.channels.publish(channels.ticks, message))
       .catch((err: unknown) => this.o.logger.warn({ err }, "tick: not published (nodes catch up on the next one)"));
     return { message, published };
+  }
+
+  /** How many active games tick at each rate (tickEvery): one grouped read, when games changed. */
+  async #readRates(): Promise<{ synced: (n: bigint) => number }> {
+    const rows = await this.o.prisma.game.groupBy({
+      by: ["tickEvery"],
+      where: { status: "ACTIVE" },
+      _count: { _all: true },
+    });
+    const rates = rows.map((r) => [BigInt(r.tickEvery), r._count._all] as const);
+    // The active games whose local tick `n` is: a sum over the distinct rates (at most 1000).
+    return { synced: (n) => rates.reduce((sum, [every, count]) => (n % every === 0n ? sum + count : sum), 0) };
   }
 }
