@@ -16,7 +16,8 @@ import pg from "pg";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { gql } from "../test/support/graphql.ts";
-import { createBenchDatabase, median, quantile } from "./support.ts";
+import { createBenchDatabase } from "./lib/database.ts";
+import { median, quantile } from "./lib/stats.ts";
 
 const MODE = process.argv[2] ?? "publish";
 const RUNS = Number(process.env["LOAD_RUNS"] ?? 3);

@@ -9,7 +9,8 @@ import { loadConfig } from "../server/src/platform/config/env.ts";
 import { createLogger } from "../server/src/platform/observability/logger.ts";
 import { Metrics } from "../server/src/platform/observability/metrics.ts";
 import { TickLeader } from "../server/src/platform/realtime/tick-leader.ts";
-import { createBenchDatabase, median, quantile } from "./support.ts";
+import { createBenchDatabase } from "./lib/database.ts";
+import { median, quantile } from "./lib/stats.ts";
 
 const GAMES = Number(process.env["TICK_GAMES"] ?? 10_000);
 const COUNT = Number(process.env["TICK_COUNT"] ?? 300);
