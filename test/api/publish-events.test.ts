@@ -8,6 +8,7 @@ import { createDeveloper, must, registerGame } from "../support/fixtures.ts";
 import type { GqlResult } from "../support/graphql.ts";
 import { dbQueriesDuring } from "../support/metrics.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
+import { testTickLeader } from "../support/ticks.ts";
 
 const ADMIN = TEST_ADMIN_TOKEN;
 const MAX = 25;
@@ -150,6 +151,17 @@ describe("publishEvents", () => {
     const dev = await createDeveloper(s, "List Developer");
     expect(codeOf(await many(dev.key, [{ type: "who" }]))).toBe("FORBIDDEN");
     expect(codeOf(await s.gql(PUBLISH_MANY, { inputs: [{ type: "who" }] }))).toBe("UNAUTHENTICATED");
+  });
+});
+
+describe("NEXT_TICK inputs of a list", () => {
+  it("are delivered by the next tick in input order, with consecutive seqs", async () => {
+    const inputs = Array.from({ length: 20 }, (_, i) => ({ type: "list.later", delivery: "NEXT_TICK", data: { i } }));
+    must(await many(key["beta"]!, inputs));
+    expect((await testTickLeader(s, "list-ticker").tick()).eventsPropagated).toBeGreaterThanOrEqual(20);
+    const got = await listed("list.later");
+    expect(got.map((e) => e.data)).toEqual(inputs.map((x) => x.data));
+    expect(consecutive(seqs(got))).toBe(true);
   });
 });
 
