@@ -21,7 +21,7 @@ type Ev = Record<"id" | "type" | "delivery" | "status", string> &
     data: unknown;
   };
 
-const FIELDS = `id seq type sourceGameId targetGameId recipientGameIds broadcast data delivery status tick idempotencyKey`;
+const FIELDS = `id seq type sourceGameId targetGameId targetRealm { realmType adjacency resonance } recipientGameIds broadcast data delivery status tick idempotencyKey`;
 const PUBLISH_MANY = `mutation($inputs: [PublishEventInput!]!) { publishEvents(inputs: $inputs) { ${FIELDS} } }`;
 const PUBLISH = `mutation($input: PublishEventInput!) { publishEvent(input: $input) { ${FIELDS} } }`;
 
@@ -95,6 +95,16 @@ describe("publishEvents", () => {
     expect(await listed("list.a")).toEqual(delivered);
     const after = await universe();
     expect(after.pendingEvents).toBe(before.pendingEvents + 1);
+  });
+
+  it("answers data and targetRealm as a read of the stored event shows them, keys in the same order", async () => {
+    const data = { zeta: 1, a: { yy: [{ c: 1, bb: 2 }], b: 3 }, é: true, ab: null };
+    const [answered] = must(
+      await many(key["alpha"]!, [{ type: "list.order", data, targetRealm: { resonance: "r", realmType: "t" } }]),
+    ).publishEvents;
+    const [read] = await listed("list.order");
+    expect(JSON.stringify(answered!.data)).toBe(JSON.stringify(read!.data));
+    expect(JSON.stringify(answered)).toBe(JSON.stringify(read));
   });
 
   it.each([
