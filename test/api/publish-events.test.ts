@@ -8,6 +8,7 @@ import { createDeveloper, must, registerGame } from "../support/fixtures.ts";
 import type { GqlResult } from "../support/graphql.ts";
 import { dbQueriesDuring } from "../support/metrics.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
+import { testTickLeader } from "../support/ticks.ts";
 
 const ADMIN = TEST_ADMIN_TOKEN;
 const MAX = 25;
@@ -20,7 +21,7 @@ type Ev = Record<"id" | "type" | "delivery" | "status", string> &
     data: unknown;
   };
 
-const FIELDS = `id seq type sourceGameId targetGameId recipientGameIds broadcast data delivery status tick idempotencyKey`;
+const FIELDS = `id seq type sourceGameId targetGameId targetRealm { realmType adjacency resonance } recipientGameIds broadcast data delivery status tick idempotencyKey`;
 const PUBLISH_MANY = `mutation($inputs: [PublishEventInput!]!) { publishEvents(inputs: $inputs) { ${FIELDS} } }`;
 const PUBLISH = `mutation($input: PublishEventInput!) { publishEvent(input: $input) { ${FIELDS} } }`;
 
@@ -96,6 +97,16 @@ describe("publishEvents", () => {
     expect(after.pendingEvents).toBe(before.pendingEvents + 1);
   });
 
+  it("answers data and targetRealm as a read of the stored event shows them, keys in the same order", async () => {
+    const data = { zeta: 1, a: { yy: [{ c: 1, bb: 2 }], b: 3 }, é: true, ab: null };
+    const [answered] = must(
+      await many(key["alpha"]!, [{ type: "list.order", data, targetRealm: { resonance: "r", realmType: "t" } }]),
+    ).publishEvents;
+    const [read] = await listed("list.order");
+    expect(JSON.stringify(answered!.data)).toBe(JSON.stringify(read!.data));
+    expect(JSON.stringify(answered)).toBe(JSON.stringify(read));
+  });
+
   it.each([
     ["a type the rules refuse", { type: "9bad" }, "inputs.2.type"],
     ["data over the size limit", { type: "ok", data: { blob: "x".repeat(70_000) } }, "inputs.2.data"],
@@ -150,6 +161,17 @@ describe("publishEvents", () => {
     const dev = await createDeveloper(s, "List Developer");
     expect(codeOf(await many(dev.key, [{ type: "who" }]))).toBe("FORBIDDEN");
     expect(codeOf(await s.gql(PUBLISH_MANY, { inputs: [{ type: "who" }] }))).toBe("UNAUTHENTICATED");
+  });
+});
+
+describe("NEXT_TICK inputs of a list", () => {
+  it("are delivered by the next tick in input order, with consecutive seqs", async () => {
+    const inputs = Array.from({ length: 20 }, (_, i) => ({ type: "list.later", delivery: "NEXT_TICK", data: { i } }));
+    must(await many(key["beta"]!, inputs));
+    expect((await testTickLeader(s, "list-ticker").tick()).eventsPropagated).toBeGreaterThanOrEqual(20);
+    const got = await listed("list.later");
+    expect(got.map((e) => e.data)).toEqual(inputs.map((x) => x.data));
+    expect(consecutive(seqs(got))).toBe(true);
   });
 });
 

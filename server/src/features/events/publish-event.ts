@@ -171,8 +171,11 @@ async function route(
         );
   const recipients = new Map<string, Promise<string[]>>();
   const now = new Date();
+  // The events of one call share their creation time; the tick delivers pending events in
+  // (created_at, id) order, so their ids share a random prefix and end in their input order.
+  const prefix = randomUUID().slice(0, 24);
   return Promise.all(
-    fresh.map(async ([i, c]) => {
+    fresh.map(async ([i, c], j) => {
       if (c.targetGameId) {
         const target = targets.get(c.targetGameId) ?? null;
         try {
@@ -198,7 +201,7 @@ async function route(
         recipientGameIds = [c.targetGameId];
       }
       return {
-        id: randomUUID(),
+        id: prefix + j.toString(16).padStart(12, "0"),
         type: c.input.type,
         sourceGameId: source,
         targetGameId: c.targetGameId,

@@ -39,6 +39,23 @@ export interface NewEvent {
   delivery?: "IMMEDIATE" | "NEXT_TICK";
 }
 
+/**
+ * `value` as Postgres' jsonb gives it back: object keys shortest first, then in byte order (the
+ * answer and the bus must show an event as a read of it will). Arrays keep their order.
+ */
+function asJsonb(value: unknown): Prisma.JsonValue {
+  if (Array.isArray(value)) return value.map(asJsonb);
+  if (value === null || typeof value !== "object") return value as Prisma.JsonValue;
+  const keys = Object.keys(value).map((k) => [k, Buffer.from(k)] as const);
+  keys.sort(([, a], [, b]) => a.length - b.length || Buffer.compare(a, b));
+  const out: Record<string, Prisma.JsonValue> = {};
+  for (const [k] of keys) {
+    const v = (value as Record<string, unknown>)[k];
+    if (v !== undefined) out[k] = asJsonb(v);
+  }
+  return out;
+}
+
 /** A committed group, and its publish on the bus (shared by its batch). */
 interface Stored {
   rows: EventRow[];
@@ -191,10 +208,10 @@ export class EventLog {
         type: e.type,
         sourceGameId: e.sourceGameId,
         targetGameId: e.targetGameId,
-        targetRealm: e.targetRealm === null ? null : (structuredClone(e.targetRealm) as Prisma.JsonObject),
+        targetRealm: e.targetRealm === null ? null : asJsonb(e.targetRealm),
         recipientGameIds: [...e.recipientGameIds],
         broadcast: e.broadcast,
-        data: e.data as Prisma.JsonValue,
+        data: asJsonb(e.data),
         delivery: delivered ? "IMMEDIATE" : "NEXT_TICK",
         status: delivered ? "DELIVERED" : "PENDING",
         tick: delivered ? s.current_tick : null,
