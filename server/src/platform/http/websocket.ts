@@ -14,6 +14,32 @@ import { CloseCode } from "../../../../sdk/src/protocol.ts";
 import { ConnectionSession, PresenceUnavailableError } from "../realtime/connection-session.ts";
 import type { Services } from "../services.ts";
 
+/**
+ * The `next` frames of a shared payload, encoded once per subscription id: a fan-out sends one
+ * payload to many sockets in a row, and clients mostly number their subscriptions alike ("1"),
+ * so most sockets get the same bytes. Holds the frames of the last payload only, for at most
+ * MAX_FRAME_IDS ids (clients that number subscriptions with random ids share nothing).
+ */
+const MAX_FRAME_IDS = 64;
+
+class NextFrames {
+  #payload: string | undefined;
+  readonly #byId = new Map<string, Buffer>();
+
+  next(id: string, payload: string): Buffer {
+    if (payload !== this.#payload) {
+      this.#payload = payload;
+      this.#byId.clear();
+    }
+    let frame = this.#byId.get(id);
+    if (!frame) {
+      frame = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":${payload}}`);
+      if (this.#byId.size < MAX_FRAME_IDS) this.#byId.set(id, frame);
+    }
+    return frame;
+  }
+}
+
 /** What we keep on each socket (graphql-ws's `extra`). */
 type Extra = { session?: ConnectionSession; connectionId?: string };
 
@@ -43,6 +69,7 @@ export function attachWebSocket(
   const { config, logger, realtime } = services;
   // A frame may be as large as an HTTP body, no larger: ws closes a bigger one with 1009 before
   // reading it whole (its own default, 100 MiB, would be read and parsed first).
+  const frames = new NextFrames();
   const wss = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: config.maxRequestBytes });
 
   // ws closes a socket on a client's protocol fault (a frame over maxPayload, a malformed frame:
@@ -127,13 +154,12 @@ export function attachWebSocket(
         // A source that shares its payloads sends them through this sink, framed as graphql-ws
         // frames a `next` message, with the slow-consumer check graphql-ws's path makes in onNext.
         const socket = ctx.extra.socket;
-        const frame = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
         contextValue.sink = subscriptionSink(
           args,
           (errors) => pipeline.mask(errors, connectionId),
           (json) => {
             if (socket.readyState !== socket.OPEN) return;
-            socket.send(`${frame}${json}}`);
+            socket.send(frames.next(id, json), { binary: false });
             if (socket.bufferedAmount > config.maxSocketBufferBytes) session.closeSlowConsumer(SLOW_CONSUMER_REASON);
           },
         );
