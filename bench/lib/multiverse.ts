@@ -82,7 +82,7 @@ export async function startCluster(n: number, env: Record<string, string> = {}):
     };
     for (let i = 0; i < n; i++) {
       const name = `multiverse-${String.fromCharCode(65 + i)}`;
-      const proc = startNode(name, "server/src/main.ts", full);
+      const proc = startNode(name, "server/src/main.ts", full, { nodeArgs: serverNodeArgs() });
       const node: MultiverseNode = { name, url: "", wsUrl: "", proc };
       nodes.push(node);
       const m = await proc.waitFor(/GraphQL\s+(http:\/\/\S+)\/graphql/, 90_000);
@@ -104,6 +104,14 @@ export async function startCluster(n: number, env: Record<string, string> = {}):
       await cleanup();
     },
   };
+}
+
+/**
+ * Extra node flags for the server processes, for profiling a scenario:
+ * `BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench -- --only register`.
+ */
+function serverNodeArgs(): string[] {
+  return (process.env["BENCH_SERVER_NODE_ARGS"] ?? "").split(/\s+/).filter(Boolean);
 }
 
 async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
