@@ -130,6 +130,21 @@ describe("subscriptions on one node", () => {
     subs.forEach((x) => x.stop());
   });
 
+  it("refuses a bad document every time it comes, though a good one is parsed once per node", async () => {
+    const c = ws(w.gameA.apiKey);
+    await c.connected;
+    // The node keeps the documents that passed, by their text; one that failed must not be kept.
+    const bad = `subscription { ticks { number nope } }`;
+    for (let i = 0; i < 2; i++) {
+      const invalid = await subscribe(c, bad).errored;
+      expect(invalid[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", reason: "GRAPHQL_VALIDATION_FAILED" });
+    }
+    const good = `subscription { ticks { number } }`;
+    const subs = [1, 2].map(() => subscribe(c, good));
+    await Promise.all(subs.map((x) => x.received(1)));
+    subs.forEach((x) => x.stop());
+  });
+
   it("refuses documents over MAX_QUERY_TOKENS before validating them, over HTTP and WebSocket", async () => {
     const c = ws(TEST_ADMIN_TOKEN);
     await c.connected;

@@ -9,6 +9,7 @@ import {
   type GraphQLSchema,
   type ValidationRule,
 } from "graphql";
+import { LRUCache } from "lru-cache";
 import { authenticate } from "../auth/authenticate.ts";
 import type { Principal } from "../auth/principal.ts";
 import { apiError, ErrorCode, serviceUnavailable } from "../errors/errors.ts";
@@ -31,6 +32,12 @@ export interface Operation {
   variables?: Record<string, unknown> | null;
 }
 
+/**
+ * Query text held by the cache of parsed and validated documents, at most (in UTF-16 code units,
+ * a rough measure of what the documents cost): what Apollo's own document store holds for HTTP.
+ */
+const DOCUMENT_CACHE_CHARS = 8 * 1024 * 1024;
+
 /** A refusal of the document itself, as over HTTP: BAD_USER_INPUT with the reason. */
 const documentError = (e: GraphQLError, reason: string) =>
   new GraphQLError(e.message, {
@@ -49,6 +56,15 @@ export class RequestPipeline {
   /** graphql's rules and ours (depth): what every document must pass. */
   readonly #rules: ValidationRule[];
   readonly #ours: ValidationRule[];
+  /**
+   * Documents that parsed and validated, by their text: a subscription's document is parsed and
+   * validated once per node, not once per subscriber, and the subscribers of the same text share
+   * one document (and so one fan-out group). graphql-js never changes a document it executes.
+   */
+  readonly #documents = new LRUCache<string, DocumentNode>({
+    maxSize: DOCUMENT_CACHE_CHARS,
+    sizeCalculation: (_doc, query) => Math.max(1, query.length),
+  });
 
   constructor(
     readonly schema: GraphQLSchema,
@@ -100,10 +116,23 @@ export class RequestPipeline {
 
   /** Parses, validates (depth included) and costs `op`: the document to run, or why not. */
   prepare(op: Operation): { document: DocumentNode } | { errors: GraphQLError[] } {
-    const { config } = this.services;
+    const document = this.#documents.get(op.query) ?? this.#parseAndValidate(op.query);
+    if (!("kind" in document)) return document;
+    const refusal = costRefusal(
+      this.schema,
+      document,
+      op.operationName,
+      op.variables,
+      this.services.config.maxQueryCost,
+    );
+    return refusal ? { errors: [refusal] } : { document };
+  }
+
+  /** A new document, cached once it passes; or why it does not (not cached). */
+  #parseAndValidate(query: string): DocumentNode | { errors: GraphQLError[] } {
     let document: DocumentNode;
     try {
-      document = parse(op.query, { maxTokens: config.maxQueryTokens });
+      document = parse(query, { maxTokens: this.services.config.maxQueryTokens });
     } catch (err) {
       if (err instanceof GraphQLError) return { errors: [documentError(err, "GRAPHQL_PARSE_FAILED")] };
       throw err;
@@ -116,8 +145,8 @@ export class RequestPipeline {
         ),
       };
     }
-    const refusal = costRefusal(this.schema, document, op.operationName, op.variables, config.maxQueryCost);
-    return refusal ? { errors: [refusal] } : { document };
+    this.#documents.set(query, document);
+    return document;
   }
 
   /**
