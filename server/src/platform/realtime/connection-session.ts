@@ -1,4 +1,4 @@
-import pLimit from "p-limit";
+import pLimit, { type LimitFunction } from "p-limit";
 import type { Principal } from "../auth/principal.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
@@ -38,9 +38,10 @@ export class ConnectionSession {
   #unwatch: (() => void) | undefined;
   readonly #subscriptions = new Set<string>();
   #released: Promise<void> | undefined;
-  readonly #replays = pLimit(REPLAYS_PER_CONNECTION);
+  /** Made on the first replay: most connections never replay, and a limiter costs memory. */
+  #replays: LimitFunction | undefined;
   /** This connection's turn for replay reads (REPLAYS_PER_CONNECTION at once). */
-  readonly replayGate: ReplayGate = (read) => this.#replays(read);
+  readonly replayGate: ReplayGate = (read) => (this.#replays ??= pLimit(REPLAYS_PER_CONNECTION))(read);
 
   constructor(
     private readonly deps: SessionDeps,
