@@ -66,6 +66,23 @@ describe("the cost of a tick", () => {
     expect(await dbQueriesDuring(s.url, () => leader.tick())).toBe(1);
   });
 
+  it("never gives a tick number twice, though the number's commit does not wait for the disk", async () => {
+    const { prisma } = s.app.services;
+    // What a Postgres crash can do to a commit that did not wait for the disk: lose the last few.
+    const lose = (n: number) =>
+      prisma.$executeRaw`UPDATE universe_state SET current_tick = current_tick - ${n} WHERE id = 1`;
+    const t1 = await leader.tick();
+    await lose(5);
+    const t2 = await leader.tick();
+    expect(BigInt(t2.number)).toBe(BigInt(t1.number) + 1n);
+    // A node that takes the lead goes on from the last tick it heard, though it never led.
+    await lose(5);
+    const next = testTickLeader(s, "new-leader", () => BigInt(t2.number));
+    expect(BigInt((await next.tick()).number)).toBe(BigInt(t2.number) + 1n);
+    const t3 = await leader.tick();
+    expect(BigInt(t3.number)).toBe(BigInt(t2.number) + 2n);
+  });
+
   it("ticks(gameId) subscribers add no statement to an idle tick", async () => {
     const admin = await pool.connect(TEST_ADMIN_TOKEN);
     const own = subscribe<{ ticks: { number: string } }>(admin, `subscription { ticks(gameId: "watched") { number } }`);

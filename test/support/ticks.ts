@@ -10,7 +10,7 @@ import { within } from "./wait.ts";
  * A tick leader over a test server's own parts, for a test that drives the control tick itself
  * (`leader.tick()`, one at a time; the server runs with TICK_HZ=0, so no other node leads).
  */
-export function testTickLeader(s: TestServer, nodeId: string): TickLeader {
+export function testTickLeader(s: TestServer, nodeId: string, heard?: () => bigint | undefined): TickLeader {
   const { prisma, bus, channels, logger, realtime } = s.app.services;
   return new TickLeader({
     prisma,
@@ -22,6 +22,7 @@ export function testTickLeader(s: TestServer, nodeId: string): TickLeader {
     nodeId,
     hz: 1,
     leaseMs: 2000,
+    ...(heard ? { heard } : {}),
   });
 }
 

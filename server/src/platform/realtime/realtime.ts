@@ -112,6 +112,7 @@ export class Realtime {
             nodeId,
             hz: config.tickHz,
             leaseMs: config.tickLeaseMs,
+            heard: () => (ticks.last ? BigInt(ticks.last.number) : undefined),
             chores: [
               { everyMs: 1000, run: () => presence.sweep() },
               { everyMs: 10_000, run: () => bus.sweep(TimedSet.nodes, Date.now()) },

@@ -19,6 +19,8 @@ export interface TickLeaderOptions {
   hz: number;
   /** The lease: a leader that stops renewing it is replaced within two lease periods. */
   leaseMs: number;
+  /** The latest tick number this node heard from any leader, if any: a floor for the next one. */
+  heard?: () => bigint | undefined;
   /** Work only the leader does, each at most once per `everyMs` (presence sweeps, retention). */
   chores?: { everyMs: number; run: () => Promise<unknown> }[];
 }
@@ -42,6 +44,8 @@ export class TickLeader {
   /** What the leader knows of the games' tick rates, and the games version it was read at. */
   #rates: { version: string; synced: (n: bigint) => number } | undefined;
   readonly #chores: (Promise<unknown> | undefined)[] = [];
+  /** The last tick number this leader committed (see #tick). */
+  #lastNumber = 0n;
 
   constructor(private readonly o: TickLeaderOptions) {}
 
@@ -126,19 +130,31 @@ export class TickLeader {
    * `events_pending()`): its cost does not grow with the games.
    * Pending events are then delivered in a transaction of their own under the row lock, and
    * the games' tick rates are re-read only when the games version moved.
+   *
+   * The tick number's commit does not wait for the disk (`synchronous_commit = off` for that
+   * statement's own transaction, through `set_config(…, true)`): a durable commit is a WAL
+   * flush, several milliseconds here, more than an idle tick's whole budget. What a Postgres crash can lose is the last few tick numbers (not
+   * events: delivering them commits durably, and that flush takes the tick's update with it).
+   * So the number never goes back: it is at least one more than the last this leader committed
+   * or this node heard, whatever the row says.
    */
   async #tick(): Promise<{ message: TickMessage; published: Promise<void> }> {
     const { prisma, log, metrics, nodeId } = this.o;
     const startedAt = new Date();
     const t0 = performance.now();
+    const heard = this.o.heard?.() ?? 0n;
+    const floor = heard > this.#lastNumber ? heard : this.#lastNumber;
     const [state] = await prisma.$queryRaw<
       { current_tick: bigint; last_seq: bigint; games_version: bigint | null; pending: boolean }[]
     >`
-      UPDATE universe_state SET current_tick = current_tick + 1, tick_at = ${startedAt} WHERE id = 1
+      WITH no_flush AS (SELECT set_config('synchronous_commit', 'off', true))
+      UPDATE universe_state SET current_tick = GREATEST(current_tick, ${floor}) + 1, tick_at = ${startedAt}
+      FROM no_flush WHERE id = 1
       RETURNING current_tick, last_seq, (SELECT version FROM games_version WHERE id = 1) AS games_version,
                 events_pending() AS pending`;
     if (!state) throw new Error("universe_state row is missing: run the migrations");
     const number = state.current_tick;
+    this.#lastNumber = number;
     const gamesVersion = String(state.games_version ?? 0n);
     let delivered: EventRow[] = [];
     let lastSeq = state.last_seq;
