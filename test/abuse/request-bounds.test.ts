@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
 import { connectWs } from "../support/ws.ts";
+import { createDeveloper, seedGame } from "../support/fixtures.ts";
+import { dbQueriesDuring } from "../support/metrics.ts";
 
 /** Heap the server (in this process) may grow by while it is abused. */
 const MEMORY_BUDGET_BYTES = 150 * 1024 * 1024;
@@ -119,6 +121,39 @@ describe("bounded requests and frames", () => {
       const ok = await post(`{ ${types(20)} }`);
       expect(ok.json.errors).toBeUndefined();
       expectRefused(await post(`{ ${types(21)} }`), "INTROSPECTION_LIMIT");
+    });
+  });
+
+  describe("fields that read the database", () => {
+    let player: string;
+    beforeAll(async () => {
+      const dev = await createDeveloper(s, "Bounds");
+      const game = await seedGame(s, dev, "bounds-game");
+      player = game.players[0]!.token;
+    });
+
+    const universes = (n: number) =>
+      `{ ${Array.from({ length: n }, (_, i) => `u${i}: universe { games }`).join(" ")} }`;
+
+    it("refuses 1,000 aliases of universe from a player token, before reading anything", async () => {
+      await post("{ __typename }", player); // who the token stands for is read (and cached) here
+      let r: Answer | undefined;
+      expect(await dbQueriesDuring(s.url, async () => (r = await post(universes(1000), player)))).toBe(0);
+      expectRefused(r!, "QUERY_TOO_COMPLEX");
+      await underAbuse(() => post(universes(1000), player));
+    });
+
+    it("answers as many aliases of universe as the cost allows with one read", async () => {
+      await post("{ __typename }", player);
+      let r: Answer | undefined;
+      const queries = await dbQueriesDuring(s.url, async () => (r = await post(universes(30), player)));
+      expect(r!.json.errors).toBeUndefined();
+      const answers = Object.values(r!.json.data as Record<string, { games: number }>);
+      expect(answers).toHaveLength(30);
+      expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+      expect(answers[0]!.games).toBeGreaterThan(0);
+      // Five counts and the event log's head, however many aliases.
+      expect(queries).toBe(6);
     });
   });
 
