@@ -26,6 +26,7 @@ import { buildGraphQLSchema } from "./schema.ts";
 import { errorHandler } from "./platform/http/errors.ts";
 import { healthRoutes } from "./platform/http/health.ts";
 import { requestId } from "./platform/http/request-id.ts";
+import { bounded, refuseWhileStopping, ShutdownState } from "./platform/http/shutdown.ts";
 import { attachWebSocket } from "./platform/http/websocket.ts";
 import { createLogger, type Logger } from "./platform/observability/logger.ts";
 import { Metrics } from "./platform/observability/metrics.ts";
@@ -47,7 +48,10 @@ export interface App {
   /** The base URL once started, e.g. `http://127.0.0.1:4000`. */
   readonly url: string;
   start(): Promise<void>;
-  /** Stops taking requests, lets running ones finish, then closes every connection. */
+  /**
+   * Stops taking requests at once, lets running ones finish, then closes every connection and
+   * gives back what the node holds; within SHUTDOWN_GRACE_SECONDS whatever happens.
+   */
   stop(): Promise<void>;
 }
 
@@ -105,6 +109,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const expressApp = express();
   const httpServer: Server = createServer(expressApp);
+  const shutdown = new ShutdownState();
+  // The grace period: WebSockets close in the first 40%, running requests finish in the next
+  // 40%, and the node gives back its lease, presence and registry entry in what is left.
+  const graceMs = config.shutdownGraceSeconds * 1000;
   const pipeline = new RequestPipeline(await buildGraphQLSchema(), services, metrics);
   const websocket = attachWebSocket(httpServer, pipeline, services, metrics);
   const steps = pipeline.apolloOptions();
@@ -115,7 +123,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     stopOnTerminationSignals: false,
     introspection: true,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: graceMs * 0.4 }),
       ApolloServerPluginLandingPageDisabled(),
       ...(steps.plugins ?? []),
     ],
@@ -133,12 +141,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     next();
   });
-  expressApp.use(healthRoutes(services));
+  expressApp.use(healthRoutes(services, shutdown));
   expressApp.get("/metrics", async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   expressApp.use(
     "/graphql",
+    refuseWhileStopping(shutdown),
     express.json({ limit: config.maxRequestBytes }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
@@ -186,10 +195,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       url = `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`;
     },
     async stop() {
-      await websocket.close(); // subscribers are told to go elsewhere (1001)
-      await apollo.stop(); // drains the HTTP server
+      const deadline = performance.now() + graceMs;
+      shutdown.stopping = true; // new requests are refused (503) and /readyz says so, from now
+      await websocket.close(graceMs * 0.4); // subscribers are told to go elsewhere (1001)
+      await apollo.stop(); // running requests finish (40% of the grace), then connections close
       httpServer.closeAllConnections();
-      await realtime.stop();
+      // The lease, presence and the registry entry: quick, unless Postgres or Redis is away.
+      await bounded(deadline - performance.now(), "release", realtime.stop(), logger);
       await Promise.allSettled([prisma.$disconnect(), bus.close()]);
       await embedded?.close();
     },

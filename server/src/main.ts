@@ -43,11 +43,18 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     stopping = true;
-    logger.info({ signal }, "shutting down: finishing running requests");
-    const force = setTimeout(() => {
-      logger.error("shutdown took over 10 s: exiting");
-      process.exit(1);
-    }, 10_000);
+    logger.info(
+      { signal, graceSeconds: config.shutdownGraceSeconds },
+      "shutting down: refusing new work, finishing running requests",
+    );
+    // app.stop() keeps within the grace period by itself; this is the backstop if it did not.
+    const force = setTimeout(
+      () => {
+        logger.error("shutdown overran SHUTDOWN_GRACE_SECONDS: exiting");
+        process.exit(1);
+      },
+      config.shutdownGraceSeconds * 1000 + 2_000,
+    );
     force.unref();
     app.stop().then(
       () => {

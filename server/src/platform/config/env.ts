@@ -47,6 +47,8 @@ const schema = z.object({
     .default(4 * 1024 * 1024),
   PRESENCE_TTL_SECONDS: z.coerce.number().min(1).max(3600).default(15),
   WEBSOCKET_KEEPALIVE_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
+  // A stopping node drains this long at most, then exits 0 (docs/operations.md, "Shutdown").
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(1).max(600).default(10),
   TICK_LEASE_MS: z.coerce.number().int().min(200).max(60_000).default(2000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
@@ -98,6 +100,8 @@ export interface Config {
   tickLeaseMs: number;
   /** A WebSocket ping this often; a client that has not answered it as long after is dropped. */
   websocketKeepAliveSeconds: number;
+  /** How long a graceful shutdown may take, draining included; then the node exits anyway. */
+  shutdownGraceSeconds: number;
   logLevel: Env["LOG_LEVEL"];
 }
 
@@ -159,6 +163,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
     tickLeaseMs: e.TICK_LEASE_MS,
     websocketKeepAliveSeconds: e.WEBSOCKET_KEEPALIVE_SECONDS,
+    shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     logLevel: e.LOG_LEVEL,
   };
 }

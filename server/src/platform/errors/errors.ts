@@ -38,7 +38,6 @@ export const forbidden = (message: string): GraphQLError => apiError(ErrorCode.F
 export const notFound = (what: string, id: string): GraphQLError =>
   apiError(ErrorCode.NotFound, `${what} "${id}" was not found`);
 export const conflict = (message: string): GraphQLError => apiError(ErrorCode.Conflict, message);
-export const serviceUnavailable = (): GraphQLError =>
-  apiError(ErrorCode.ServiceUnavailable, "The service is unavailable for a moment: retry after retryAfterMs", {
-    retryAfterMs: RETRY_AFTER_MS,
-  });
+export const serviceUnavailable = (
+  message = "The service is unavailable for a moment: retry after retryAfterMs",
+): GraphQLError => apiError(ErrorCode.ServiceUnavailable, message, { retryAfterMs: RETRY_AFTER_MS });

@@ -1,5 +1,6 @@
 import { Router } from "express";
 import type { Services } from "../services.ts";
+import type { ShutdownState } from "./shutdown.ts";
 
 async function within<T>(ms: number, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -15,13 +16,20 @@ async function within<T>(ms: number, work: Promise<T>): Promise<T> {
   }
 }
 
-/** `/healthz`: the process is up. `/readyz`: Postgres and the bus answer (503 otherwise). */
-export function healthRoutes(services: Services): Router {
+/**
+ * `/healthz`: the process is up. `/readyz`: Postgres and the bus answer, and the node is not
+ * shutting down (503 otherwise, so a load balancer stops sending it work).
+ */
+export function healthRoutes(services: Services, shutdown: ShutdownState): Router {
   const router = Router();
   router.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
   router.get("/readyz", async (_req, res) => {
+    if (shutdown.stopping) {
+      res.status(503).json({ status: "stopping", checks: {} });
+      return;
+    }
     const [postgres, bus] = await Promise.allSettled([
       within(2_000, services.prisma.$queryRaw`SELECT 1`),
       within(2_000, services.bus.ping()),

@@ -65,7 +65,7 @@ export function attachWebSocket(
   pipeline: RequestPipeline,
   services: Services,
   metrics: Metrics,
-): { close(): Promise<void> } {
+): { close(graceMs: number): Promise<void> } {
   const { config, logger, realtime } = services;
   // A frame may be as large as an HTTP body, no larger: ws closes a bigger one with 1009 before
   // reading it whole (its own default, 100 MiB, would be read and parsed first).
@@ -191,10 +191,19 @@ export function attachWebSocket(
       : (protocols.values().next().value ?? false);
 
   return {
-    async close() {
+    async close(graceMs) {
+      // Every client is told to go elsewhere (1001) and no new one is taken (dispose stops the
+      // server in the same turn). One that does not finish the close handshake in time (it
+      // stopped reading, say) is cut, so a stalled client cannot hold the shutdown up.
       for (const client of wss.clients) client.close(CloseCode.GoingAway, "Server shutting down");
-      await disposable.dispose();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      const cut = setTimeout(() => {
+        for (const client of wss.clients) client.terminate();
+      }, graceMs);
+      try {
+        await disposable.dispose();
+      } finally {
+        clearTimeout(cut);
+      }
     },
   };
 }
