@@ -17,7 +17,7 @@ import { RealmsResolver } from "./features/realms/realms.resolver.ts";
 import { RoomsResolver } from "./features/rooms/rooms.resolver.ts";
 import { UniverseResolver, UniverseSubscriptionResolver } from "./features/universe/universe.resolver.ts";
 import { DateTimeScalar } from "./platform/graphql/scalars/date-time.ts";
-import { validateInput } from "./platform/graphql/validate-input.ts";
+import { refuseNulArgs, validateInput } from "./platform/graphql/validate-input.ts";
 
 let built: Promise<GraphQLSchema> | undefined;
 
@@ -46,6 +46,22 @@ export function buildGraphQLSchema(): Promise<GraphQLSchema> {
     pubSub: createPubSub(),
     validateFn: validateInput,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
-  });
+  }).then(checkSubscriptionArgs);
   return built;
+}
+
+/**
+ * A subscription's `subscribe` gets its arguments before type-graphql validates any (that runs
+ * per event): the NUL refusal every other argument gets (`validateInput`) runs first here.
+ */
+function checkSubscriptionArgs(schema: GraphQLSchema): GraphQLSchema {
+  for (const field of Object.values(schema.getSubscriptionType()?.getFields() ?? {})) {
+    const subscribe = field.subscribe;
+    if (!subscribe) continue;
+    field.subscribe = (root, args: Record<string, unknown>, context, info) => {
+      refuseNulArgs(args);
+      return subscribe(root, args, context, info);
+    };
+  }
+  return schema;
 }

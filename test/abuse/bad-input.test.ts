@@ -1,9 +1,10 @@
 // Input that is the caller's fault answers as such, never INTERNAL_SERVER_ERROR (issue 12,
-// item 8): here a player token signed with the right secret whose subject is not a player id.
+// item 8): a player token signed with the right secret whose subject is not a player id, NUL in
+// id arguments, and event data Postgres cannot store (lone surrogates, nesting past its limit).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PlayerTokens } from "../../server/src/platform/auth/player-tokens.ts";
-import { startTestServer, TEST_JWT_SECRET, type TestServer } from "../support/server.ts";
-import { connectWs } from "../support/ws.ts";
+import { startTestServer, TEST_ADMIN_TOKEN, TEST_JWT_SECRET, type TestServer } from "../support/server.ts";
+import { connectWs, subscribe } from "../support/ws.ts";
 
 describe("a well-signed player token with a subject that is not a player id", () => {
   let s: TestServer;
@@ -33,5 +34,68 @@ describe("a well-signed player token with a subject that is not a player id", ()
     const c = connectWs(s.url, token);
     const closed = await c.closed;
     expect(closed).toEqual({ code: 4403, reason: expect.stringMatching(/player token is invalid or expired/) });
+  });
+});
+
+describe("arguments and event data that cannot be stored", () => {
+  let s: TestServer;
+
+  beforeAll(async () => {
+    s = await startTestServer();
+  });
+  afterAll(async () => {
+    await s?.stop();
+  });
+
+  const codeOf = async (query: string, variables: Record<string, unknown> = {}) => {
+    const r = await s.gql(query, variables, TEST_ADMIN_TOKEN);
+    return { code: r.errors?.[0]?.extensions?.["code"], message: r.errors?.[0]?.message ?? "", data: r.data };
+  };
+
+  it.each([
+    ["game(id)", `query($v: ID!) { game(id: $v) { id } }`],
+    ["players(gameId)", `query($v: ID) { players(gameId: $v) { id } }`],
+    ["events(gameId)", `query($v: ID) { events(gameId: $v) { edges { cursor } } }`],
+    ["realms(gameId)", `query($v: ID) { realms(gameId: $v) { id } }`],
+    ["room(id)", `query($v: ID!) { room(id: $v) { id } }`],
+  ])("refuses a NUL in %s as BAD_USER_INPUT", async (_name, query) => {
+    const { code, message } = await codeOf(query, { v: "game\u0000a" });
+    expect(code).toBe("BAD_USER_INPUT");
+    expect(message).toMatch(/NUL|UUID/);
+  });
+
+  it("refuses a NUL in a subscription's gameId as BAD_USER_INPUT", async () => {
+    const c = connectWs(s.url, TEST_ADMIN_TOKEN);
+    await c.connected;
+    const errors = await subscribe(c, `subscription($v: ID) { events(gameId: $v) { seq } }`, { v: "g\u0000" }).errored;
+    expect(errors[0]?.extensions?.["code"]).toBe("BAD_USER_INPUT");
+    await c.dispose();
+  });
+
+  const publish = (data: unknown) =>
+    codeOf(`mutation($d: JSON) { publishEvent(input: { type: "bad-data", data: $d }) { id } }`, { d: data });
+
+  it("refuses a lone surrogate in event data as BAD_USER_INPUT, and stores nothing", async () => {
+    const before = await s.app.services.prisma.event.count({ where: { type: "bad-data" } });
+    for (const d of [{ s: "\ud800" }, { ["\udfff"]: 1 }, ["ok", "\ud83d"]]) {
+      const { code, message } = await publish(d);
+      expect(code).toBe("BAD_USER_INPUT");
+      expect(message).toMatch(/surrogate|Unicode/i);
+    }
+    expect(await s.app.services.prisma.event.count({ where: { type: "bad-data" } })).toBe(before);
+  });
+
+  it("refuses event data nested 3,000 levels deep as BAD_USER_INPUT", async () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 3000; i++) deep = { d: deep };
+    const { code, message } = await publish(deep);
+    expect(code).toBe("BAD_USER_INPUT");
+    expect(message).toMatch(/deep|nested/i);
+  });
+
+  it("takes data holding the six characters \\u0000 (no NUL), and a pair of surrogates", async () => {
+    const { code, data } = await publish({ text: "\\u0000", emoji: "😀" });
+    expect(code).toBeUndefined();
+    expect(data).toBeTruthy();
   });
 });

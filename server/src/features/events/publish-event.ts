@@ -10,6 +10,7 @@ import type { EventRow } from "../../platform/realtime/channels.ts";
 import type { NewEvent } from "../../platform/realtime/event-log.ts";
 import type { Services } from "../../platform/services.ts";
 import type { PublishEventInput } from "./publish-event.input.ts";
+import { unstorable } from "./storable-json.ts";
 import { stableJson } from "./stable-json.ts";
 
 /** A key race (two retries of one key at once) is settled by looking again, at most this often. */
@@ -50,12 +51,8 @@ function check(services: Services, input: PublishEventInput, i: number, name: Na
   if (size > maxDataBytes) {
     throw badInput(`${name(i, "data")} is ${size} bytes; the limit is ${maxDataBytes} bytes`, name(i, "data"));
   }
-  if (json.includes("\\u0000")) {
-    throw badInput(
-      `${name(i, "data")} must not contain the NUL character (U+0000): Postgres cannot store it`,
-      name(i, "data"),
-    );
-  }
+  const why = unstorable(data);
+  if (why) throw badInput(`${name(i, "data")} ${why}: Postgres cannot store it`, name(i, "data"));
   const selector = input.targetRealm ? selectorWhere(input.targetRealm) : null;
   if (selector && Object.keys(selector).length === 0) {
     throw badInput(

@@ -13,11 +13,44 @@ function flatten(errors: ValidationError[], path: string[]): { field: string; me
 }
 
 /**
- * type-graphql's `validateFn`: runs the class-validator rules on every input object and
- * answers one BAD_USER_INPUT error that names each field and what to fix.
+ * type-graphql's `validateFn`: refuses a NUL character in any string argument (an id, a
+ * filter) before it reaches Postgres, which cannot store or compare it; then runs the
+ * class-validator rules on every input object and answers one BAD_USER_INPUT error that names
+ * each field and what to fix.
  */
-export async function validateInput(argValue: unknown): Promise<void> {
+export async function validateInput(
+  argValue: unknown,
+  _argType?: unknown,
+  resolverData?: { args: Record<string, unknown> },
+): Promise<void> {
+  refuseNul(argValue, resolverData?.args ?? {});
   await validateAt(argValue, undefined);
+}
+
+/**
+ * The same NUL refusal for a field's arguments as graphql-js passes them (by name): for the
+ * subscriptions, whose `subscribe` functions take their arguments before type-graphql's
+ * validation runs.
+ */
+export function refuseNulArgs(args: Record<string, unknown>): void {
+  for (const value of Object.values(args)) refuseNul(value, args);
+}
+
+/**
+ * A string argument, or a string field of an argument object (`@Args` classes, input types;
+ * not JSON values, whose own check names them), holding U+0000: BAD_USER_INPUT naming it.
+ */
+function refuseNul(argValue: unknown, args: Record<string, unknown>): void {
+  const named = (value: unknown) => Object.keys(args).find((k) => args[k] === value) ?? "argument";
+  const check = (value: unknown, path: string) => {
+    if (typeof value === "string" && value.includes("\u0000")) {
+      throw badInput(`${path} must not contain the NUL character (U+0000)`, path);
+    }
+  };
+  if (Array.isArray(argValue)) argValue.forEach((v, i) => check(v, `${named(argValue)}.${i}`));
+  else if (argValue !== null && typeof argValue === "object" && argValue.constructor !== Object) {
+    for (const [key, value] of Object.entries(argValue)) check(value, key);
+  } else check(argValue, named(argValue));
 }
 
 /**
