@@ -21,6 +21,7 @@ export default tseslint.config(
       "**/node_modules/**",
       "server/src/generated/**",
       "**/dist/**",
+      "server/.dist-*/**",
       ".data/**",
       "coverage/**",
       "reports/**",
