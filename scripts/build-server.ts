@@ -15,7 +15,7 @@ const SERVER = fileURLToPath(new URL("../server/", import.meta.url));
 /** Where `npm run build` writes the bundle. */
 export const SERVER_DIST = join(SERVER, "dist");
 
-/** Node's flags for the bundle, as `npm run start:prod` gives them: stack traces point at the sources. */
+/** Node's flags for the bundle, as `npm run start:prod` gives them: stack traces name the sources. */
 export const PRODUCTION_NODE_ARGS = ["--enable-source-maps"];
 
 /**

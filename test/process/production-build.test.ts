@@ -48,7 +48,9 @@ describe("the production build", { timeout: 120_000 }, () => {
   it("is what package.json builds and starts: plain JavaScript, no keepNames, a linked source map", async () => {
     const pkg = JSON.parse(await readFile(`${ROOT}package.json`, "utf8")) as { scripts: Record<string, string> };
     expect(pkg.scripts["build"]).toBe("node --import tsx scripts/build-server.ts");
-    expect(pkg.scripts["start:prod"]).toBe(["node", ...PRODUCTION_NODE_ARGS, "server/dist/main.js"].join(" "));
+    // `exec`: the shell npm runs the script in gives way to node, so a SIGTERM sent to npm (by a
+    // process manager) reaches the server; without it npm exits and leaves the server running.
+    expect(pkg.scripts["start:prod"]).toBe(["exec node", ...PRODUCTION_NODE_ARGS, "server/dist/main.js"].join(" "));
 
     const code = await readFile(build!.entry, "utf8");
     expect(code).not.toContain("__name("); // keepNames would wrap every named closure
