@@ -13,12 +13,15 @@ const NOT_THE_TOP = {
   message: "Only the top (main.ts, app.ts, schema.ts) imports the layers; nothing imports the top.",
 };
 
+const NO_DEFAULT_EXPORT = { selector: "ExportDefaultDeclaration", message: "Use named exports." };
+
 export default tseslint.config(
   {
     ignores: [
       "**/node_modules/**",
       "server/src/generated/**",
       "**/dist/**",
+      "server/.dist-*/**",
       ".data/**",
       "coverage/**",
       "reports/**",
@@ -31,7 +34,7 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
-      "no-restricted-syntax": ["error", { selector: "ExportDefaultDeclaration", message: "Use named exports." }],
+      "no-restricted-syntax": ["error", NO_DEFAULT_EXPORT],
     },
   },
   {
@@ -49,6 +52,23 @@ export default tseslint.config(
       "admin/vite.config.ts",
     ],
     rules: { "no-restricted-syntax": "off" },
+  },
+  {
+    // Production runs the server bundled into server/dist/main.js (scripts/build-server.ts), where
+    // import.meta.url is the bundle's: a path computed from it would point elsewhere.
+    files: ["server/src/**/*.ts"],
+    ignores: ["server/src/repository.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        NO_DEFAULT_EXPORT,
+        {
+          selector: "MetaProperty",
+          message:
+            "import.meta.url is the bundle's in production: find the repository's files with repositoryPath() (server/src/repository.ts).",
+        },
+      ],
+    },
   },
   {
     // Layers (docs/architecture.md): the SDK and the console depend on schema/ only, never on the server.

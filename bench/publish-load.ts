@@ -8,6 +8,7 @@
 //   tick     LOAD_GAMES active games registered (straight into Postgres), then the durationMs
 //            of every tick heard for LOAD_SECONDS (ticks subscription): p50, p99
 //
+// The server is the production bundle, as the suite runs it (bench/lib/multiverse.ts).
 // SERVER_NODE_ARGS are given to the server's node (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p").
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -17,6 +18,7 @@ import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { gql } from "../test/support/graphql.ts";
 import { createBenchDatabase } from "./lib/database.ts";
+import { productionServer } from "./lib/multiverse.ts";
 import { median, quantile } from "./lib/stats.ts";
 
 const MODE = process.argv[2] ?? "publish";
@@ -41,7 +43,8 @@ function freePort(): Promise<number> {
 async function startServer(databaseUrl: string): Promise<{ url: string; proc: ChildProcess }> {
   const port = await freePort();
   const nodeArgs = (process.env["SERVER_NODE_ARGS"] ?? "").split(" ").filter(Boolean);
-  const proc = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "server/src/main.ts"], {
+  const server = await productionServer();
+  const proc = spawn(process.execPath, [...server.nodeArgs, ...nodeArgs, server.entry], {
     env: {
       ...process.env,
       NODE_ENV: "production",

@@ -1,8 +1,9 @@
 // Multiverse as the benchmark runs it: real server processes in production mode on a fresh
 // Postgres database and a Redis key prefix of their own, and the calls the scenarios make.
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { Redis } from "ioredis";
+import { buildServerCopy, PRODUCTION_NODE_ARGS } from "../../scripts/build-server.ts";
 import { PlayerTokens } from "../../server/src/platform/auth/player-tokens.ts";
 import { createBenchDatabase, sql } from "./database.ts";
 import { onInterrupt, ROOT, startNode, type Proc } from "./processes.ts";
@@ -40,10 +41,31 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+/** How to start the server: node's flags and the script. */
+export interface ServerCommand {
+  nodeArgs: string[];
+  entry: string;
+}
+
+let bundle: Promise<ServerCommand> | undefined;
+
 /**
- * Starts `n` server processes (`NODE_ENV=production node --import tsx server/src/main.ts`)
- * sharing a fresh database and a Redis prefix. The publish rate limit is lifted (the benchmark
- * measures throughput, not the limiter); `env` overrides any setting.
+ * The server as production runs it (`npm run build`, then `npm run start:prod`): bundled once per
+ * benchmark run into a directory of its own (server/dist stays as it was) and removed when the
+ * run ends, however it ends. `BENCH_SERVER_NODE_ARGS` go after the production flags.
+ */
+export function productionServer(): Promise<ServerCommand> {
+  bundle ??= buildServerCopy("bench").then(({ dir, entry }) => {
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    return { nodeArgs: [...PRODUCTION_NODE_ARGS, ...serverNodeArgs()], entry };
+  });
+  return bundle;
+}
+
+/**
+ * Starts `n` server processes (`NODE_ENV=production node --enable-source-maps main.js`, the
+ * production bundle) sharing a fresh database and a Redis prefix. The publish rate limit is
+ * lifted (the benchmark measures throughput, not the limiter); `env` overrides any setting.
  */
 export async function startCluster(n: number, env: Record<string, string> = {}): Promise<Cluster> {
   const db = await createBenchDatabase();
@@ -82,7 +104,8 @@ export async function startCluster(n: number, env: Record<string, string> = {}):
     };
     for (let i = 0; i < n; i++) {
       const name = `multiverse-${String.fromCharCode(65 + i)}`;
-      const proc = startNode(name, "server/src/main.ts", full, { nodeArgs: serverNodeArgs() });
+      const server = await productionServer();
+      const proc = startNode(name, server.entry, full, { nodeArgs: server.nodeArgs });
       const node: MultiverseNode = { name, url: "", wsUrl: "", proc };
       nodes.push(node);
       const m = await proc.waitFor(/GraphQL\s+(http:\/\/\S+)\/graphql/, 90_000);

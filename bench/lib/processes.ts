@@ -51,9 +51,9 @@ export interface Proc {
 }
 
 /**
- * Starts `node --import tsx <script>` through bash, which first raises its open-files limit to
- * the hard limit (so one process can hold as many sockets as the machine allows); `exec` keeps
- * the pid, and with `ipc` the IPC channel, the node process's own.
+ * Starts `node <script>` (`node --import tsx <script>` for a TypeScript one) through bash, which
+ * first raises its open-files limit to the hard limit (so one process can hold as many sockets as
+ * the machine allows); `exec` keeps the pid, and with `ipc` the IPC channel, the node process's own.
  */
 export function startNode(
   name: string,
@@ -61,7 +61,8 @@ export function startNode(
   env: Record<string, string | undefined>,
   options: { ipc?: boolean; nodeArgs?: string[] } = {},
 ): Proc {
-  const args = [...(options.nodeArgs ?? []), "--import", "tsx", script].map((a) => `'${a}'`).join(" ");
+  const tsx = script.endsWith(".ts") ? ["--import", "tsx"] : [];
+  const args = [...(options.nodeArgs ?? []), ...tsx, script].map((a) => `'${a}'`).join(" ");
   const child = spawn("bash", ["-c", `ulimit -n "$(ulimit -Hn)"; exec '${process.execPath}' ${args}`], {
     cwd: ROOT,
     env,

@@ -3,7 +3,6 @@ import type { AddressInfo } from "node:net";
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
@@ -32,13 +31,14 @@ import { createLogger, type Logger } from "./platform/observability/logger.ts";
 import { Metrics } from "./platform/observability/metrics.ts";
 import { Realtime } from "./platform/realtime/realtime.ts";
 import { loadSecrets, type Secrets } from "./platform/config/secrets.ts";
+import { repositoryPath } from "./repository.ts";
 import type { Services } from "./platform/services.ts";
 
 /** Route labels for metrics: the paths we serve, and "other" (unbounded paths would explode the label). */
 const KNOWN_ROUTES = ["/graphql", "/healthz", "/readyz", "/metrics", "/admin"];
 
 /** The admin console's production build (`npm run build -w admin`); served as static files, never imported. */
-const ADMIN_DIST = fileURLToPath(new URL("../../admin/dist/", import.meta.url));
+const ADMIN_DIST = repositoryPath("admin/dist/");
 
 export interface App {
   services: Services;

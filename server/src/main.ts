@@ -1,7 +1,10 @@
 import { buildApp } from "./app.ts";
 import { ConfigError, loadConfig } from "./platform/config/env.ts";
 
-/** `npm start`: the server, with the embedded database and bus unless configured otherwise. */
+/**
+ * The server (`npm start` runs it from the sources, `npm run start:prod` bundled), with the
+ * embedded database and bus unless configured otherwise.
+ */
 async function main(): Promise<void> {
   let config;
   let app;

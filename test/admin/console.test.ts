@@ -1,7 +1,6 @@
 // The admin console in a real browser (Debian Chromium through playwright-core) against a real
 // server serving admin/dist at /admin. Every test fails on a browser console error or on any
 // request to a host other than localhost/127.0.0.1 (the console bundles everything, no CDN).
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -9,6 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { unavailable } from "../support/availability.ts";
 import { onRealPostgres } from "../support/database.ts";
 import { createDeveloper, createRoom, movePlayer, must, registerGame, upsertPlayer } from "../support/fixtures.ts";
+import { ensureAdminConsoleBuilt } from "../support/process.ts";
 import { restartTestServer, startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
 
 const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
@@ -21,7 +21,6 @@ const LAUNCH_ARGS = [
   "--disable-sync",
   "--no-first-run",
 ];
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const IMAGES = fileURLToPath(new URL("../../docs/images/", import.meta.url));
 
 /**
@@ -62,10 +61,7 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
   let failedResponses: string[];
 
   beforeAll(async () => {
-    if (!existsSync(`${ROOT}admin/dist/index.html`)) {
-      // npm install / npm ci build it (postinstall); build it here when someone skipped that.
-      execFileSync("npm", ["run", "build", "-w", "admin"], { cwd: ROOT, stdio: "ignore" });
-    }
+    ensureAdminConsoleBuilt();
     s = await startTestServer();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
   }, 180_000);

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -13,14 +14,30 @@ export interface ServerProcess {
   exited: Promise<number | string>;
 }
 
+/**
+ * Builds the admin console (admin/dist) when it is missing: npm install / npm ci build it
+ * (postinstall), a suite that serves it builds it when someone skipped that.
+ */
+export function ensureAdminConsoleBuilt(): void {
+  if (!existsSync(`${ROOT}admin/dist/index.html`)) {
+    execFileSync("npm", ["run", "build", "-w", "admin"], { cwd: ROOT, stdio: "ignore" });
+  }
+}
+
 /** Settings a developer's shell may hold that would change the mode under test. */
 const STRIPPED = ["DATABASE_URL", "REDIS_URL", "ADMIN_TOKEN", "JWT_SECRET", "PORT", "HOST", "DATA_DIR"];
 
-/** Runs the server entry point (`npm start` without npm) as its own process with `env`. */
-export function spawnServer(env: Record<string, string>): ServerProcess {
+/** Node's arguments for the server as `npm start` runs it: the sources, through tsx. */
+export const FROM_SOURCES = ["--import", "tsx", "server/src/main.ts"];
+
+/**
+ * Runs the server (`npm start` without npm, unless `nodeArgs` says otherwise: a bundle, as
+ * `npm run start:prod` runs it) as its own process with `env`.
+ */
+export function spawnServer(env: Record<string, string>, nodeArgs: string[] = FROM_SOURCES): ServerProcess {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !STRIPPED.includes(k)));
   // As in production: libraries (Apollo, graphql-ws) change behaviour under NODE_ENV=test.
-  return spawnNode(["--import", "tsx", "server/src/main.ts"], {
+  return spawnNode(nodeArgs, {
     ...base,
     NODE_ENV: "production",
     LOG_LEVEL: "info",
@@ -79,9 +96,12 @@ export function spawnProcess(command: string, args: string[], env: Record<string
   };
 }
 
-/** Starts a server process and waits for its banner; returns it with its base URL and admin token. */
-export async function startServerProcess(env: Record<string, string>) {
-  const proc = spawnServer({ PORT: "0", ...env });
+/**
+ * Starts a server process (`nodeArgs` as for `spawnServer`) and waits for its banner; returns it
+ * with its base URL and admin token.
+ */
+export async function startServerProcess(env: Record<string, string>, nodeArgs: string[] = FROM_SOURCES) {
+  const proc = spawnServer({ PORT: "0", ...env }, nodeArgs);
   try {
     const [, url] = await proc.waitFor(/GraphQL\s+(http:\/\/\S+)\/graphql/, 60_000);
     const token = (await proc.waitFor(/Admin token\s+(\S+)/))[1]!;

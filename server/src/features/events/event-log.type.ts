@@ -1,7 +1,8 @@
 import { Field, ObjectType } from "type-graphql";
 import { Int64Scalar } from "../../platform/graphql/scalars/int64.ts";
 
-@ObjectType({ description: "Where the event log stands: one row, cheap to read (for resuming clients)." })
+// Named explicitly: the platform has an EventLog class too, and a bundle may rename one of them.
+@ObjectType("EventLog", { description: "Where the event log stands: one row, cheap to read (for resuming clients)." })
 export class EventLog {
   @Field(() => Int64Scalar, { description: "The seq of the last delivered event (0 before any)." })
   lastSeq!: bigint;

@@ -2,9 +2,10 @@ import { createHash, randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import pg from "pg";
+import { repositoryPath } from "../../repository.ts";
 
 /** Where the SQL migrations live, in Prisma's layout (`<timestamp>_<name>/migration.sql`). */
-export const MIGRATIONS_DIR = new URL("../../../../prisma/migrations/", import.meta.url).pathname;
+export const MIGRATIONS_DIR = repositoryPath("prisma/migrations/");
 
 /** The advisory lock Prisma Migrate itself takes, so our runner and Prisma never overlap. */
 const MIGRATE_LOCK_ID = 72707369;

@@ -8,6 +8,9 @@ import type { Context } from "./context.ts";
 
 // Its CJS build on purpose: the ESM build imports graphql's .mjs files, a second graphql next to
 // the CJS one Node resolves for everybody else ("Cannot use GraphQLObjectType from another realm").
+// Resolving a package from import.meta.url holds in the bundle too: server/dist/ sees the same
+// node_modules as server/src/.
+// eslint-disable-next-line no-restricted-syntax
 const { fieldExtensionsEstimator, getComplexity, simpleEstimator } = createRequire(import.meta.url)(
   "graphql-query-complexity",
 ) as typeof QueryComplexity;
