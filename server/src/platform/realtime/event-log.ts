@@ -62,6 +62,12 @@ interface Stored {
   published: Promise<void>;
 }
 
+/**
+ * Most events one bus message carries: a batch of small events is one message, and a message of
+ * events at their largest (MAX_EVENT_DATA_BYTES, 64 KiB) stays a few MiB.
+ */
+const MAX_EVENTS_PER_MESSAGE = 100;
+
 /** Most rows one group-commit statement inserts (a bigger group still goes, alone). */
 const MAX_BATCH_ROWS = 1_000;
 
@@ -252,16 +258,25 @@ export class EventLog {
   }
 
   /**
-   * Publishes delivered events in seq order. The publishes are sent together (one connection
-   * keeps their order), not one round trip each. A lost publish is logged, not thrown: nodes
-   * read what they missed from Postgres.
+   * Publishes delivered events in seq order, several to a bus message (at most
+   * `MAX_EVENTS_PER_MESSAGE`): a committed batch is one message, not one per event. The messages
+   * are sent together (one connection keeps their order), not one round trip each. A lost
+   * publish is logged, not thrown: nodes read what they missed from Postgres.
    */
   async publish(rows: EventRow[]): Promise<void> {
+    const messages: EventRow[][] = [];
+    for (let i = 0; i < rows.length; i += MAX_EVENTS_PER_MESSAGE)
+      messages.push(rows.slice(i, i + MAX_EVENTS_PER_MESSAGE));
     await Promise.all(
-      rows.map((e) =>
+      messages.map((m) =>
         this.channels
-          .publish(channels.events, e)
-          .catch((err: unknown) => this.logger.warn({ err, seq: e.seq?.toString() }, "event stored but not published")),
+          .publish(channels.events, m)
+          .catch((err: unknown) =>
+            this.logger.warn(
+              { err, seqs: `${m[0]!.seq?.toString()}-${m.at(-1)!.seq?.toString()}` },
+              "events stored but not published",
+            ),
+          ),
       ),
     );
   }
