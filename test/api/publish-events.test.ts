@@ -4,7 +4,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { channels, type EventRow } from "../../server/src/platform/realtime/channels.ts";
-import type { NewEvent } from "../../server/src/platform/realtime/event-log.ts";
+import { createPrismaClient } from "../../server/src/platform/db/client.ts";
+import { EventLog, type NewEvent } from "../../server/src/platform/realtime/event-log.ts";
+import { onRealPostgres } from "../support/database.ts";
 import { createDeveloper, must, registerGame } from "../support/fixtures.ts";
 import type { GqlResult } from "../support/graphql.ts";
 import { dbQueriesDuring } from "../support/metrics.ts";
@@ -323,6 +325,29 @@ describe("the group commit (EventLog.append)", () => {
       await stop();
     }
   });
+
+  it.skipIf(!onRealPostgres())(
+    "its statement is prepared once per connection and then only executed (no parse and plan per batch)",
+    async () => {
+      // One connection, so the statements and the check below share it.
+      const one = createPrismaClient(s.db.url!, { connections: 1 });
+      try {
+        const log = new EventLog(one, s.app.services.channels, s.app.services.logger);
+        for (let i = 0; i < 3; i++) await log.append([event("gc.prepared")]);
+        const prepared = await one.$queryRaw<{ runs: bigint }[]>`
+          SELECT generic_plans + custom_plans AS runs FROM pg_prepared_statements WHERE name = 'event-log-append'`;
+        expect(prepared).toHaveLength(1);
+        expect(Number(prepared[0]!.runs)).toBe(3);
+        // An execution that fails (a key stored twice) leaves the log working.
+        const keyed = () => event("gc.prepared", { sourceGameId: "alpha", idempotencyKey: `prep-${s.url}` });
+        await log.append([keyed()]);
+        await expect(log.append([keyed()])).rejects.toThrow(/unique/i);
+        expect(await log.append([event("gc.prepared")])).toHaveLength(1);
+      } finally {
+        await one.$disconnect();
+      }
+    },
+  );
 
   it("a group that fails (a raced key, an unregistered source) fails alone; the others of its batch are stored, gapless", async () => {
     const { log } = s.app.services.realtime;

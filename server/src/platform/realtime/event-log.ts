@@ -171,7 +171,7 @@ export class EventLog {
     const sources = [...new Set(events.flatMap((e) => (e.sourceGameId ? [e.sourceGameId] : [])))];
     const [s] = await this.prisma.$queryRaw<
       { last_seq: bigint | null; current_tick: bigint | null; inserted: bigint; unregistered: string[] | null }[]
-    >`
+    >`/* prepared: event-log-append */
       WITH gone AS (SELECT id FROM games WHERE id = ANY(${sources}::text[]) AND status = 'UNREGISTERED'),
       s AS (UPDATE universe_state SET last_seq = last_seq + ${immediate}
              WHERE id = 1 AND ${immediate}::int > 0 AND NOT EXISTS (SELECT 1 FROM gone)
