@@ -33,6 +33,7 @@ export interface NewEvent {
   broadcast: boolean;
   data: unknown;
   idempotencyKey: string | null;
+  /** What a retry with `idempotencyKey` is compared on; "" for an event without a key. */
   requestHash: string;
   createdAt: Date;
   /** IMMEDIATE (the default): delivered at once, with a seq. NEXT_TICK: pending for the tick. */
@@ -46,14 +47,24 @@ export interface NewEvent {
 function asJsonb(value: unknown): Prisma.JsonValue {
   if (Array.isArray(value)) return value.map(asJsonb);
   if (value === null || typeof value !== "object") return value as Prisma.JsonValue;
-  const keys = Object.keys(value).map((k) => [k, Buffer.from(k)] as const);
-  keys.sort(([, a], [, b]) => a.length - b.length || Buffer.compare(a, b));
+  const keys = Object.keys(value);
+  // ASCII keys (nearly always): their UTF-16 length and order are their UTF-8 byte length and order.
+  if (keys.every(isAscii)) keys.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+  else {
+    const bytes = new Map(keys.map((k) => [k, Buffer.from(k)]));
+    keys.sort((a, b) => bytes.get(a)!.length - bytes.get(b)!.length || Buffer.compare(bytes.get(a)!, bytes.get(b)!));
+  }
   const out: Record<string, Prisma.JsonValue> = {};
-  for (const [k] of keys) {
+  for (const k of keys) {
     const v = (value as Record<string, unknown>)[k];
     if (v !== undefined) out[k] = asJsonb(v);
   }
   return out;
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /** A committed group, and its publish on the bus (shared by its batch). */
