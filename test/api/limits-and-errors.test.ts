@@ -234,6 +234,28 @@ describe("query cost", () => {
     expect((await op(s, query, { n: 10 })).json?.errors).toBeUndefined();
   });
 
+  it("a cost that variables decide is worked out for every call, not remembered from a cheaper one", async () => {
+    // One document each, sent cheap first, then dear: page sizes, and a directive dropping fields.
+    const pages = `query($n: Int!) { ${Array.from({ length: 26 }, (_, i) => `e${i}: events(first: $n) { nodes { id } }`).join(" ")} }`;
+    expect((await op(s, pages, { n: 10 })).json?.errors).toBeUndefined();
+    expectRefused(await op(s, pages, { n: 500 }), "QUERY_TOO_COMPLEX");
+    const included = `query($all: Boolean!) { ${Array.from(
+      { length: 26 },
+      (_, i) => `e${i}: events(first: 500) @include(if: $all) { nodes { id } }`,
+    ).join(" ")} }`;
+    expect((await op(s, included, { all: false })).json?.errors).toBeUndefined();
+    expectRefused(await op(s, included, { all: true }), "QUERY_TOO_COMPLEX");
+  });
+
+  it("a cost no variable changes is remembered per document: still refused the second time; bad variables still refused", async () => {
+    for (let i = 0; i < 2; i++) expectRefused(await op(s, eventsAliases(26, 500)), "QUERY_TOO_COMPLEX");
+    const game = `query($id: ID!) { game(id: $id) { id } }`;
+    const ok = await op(s, game, { id: "depth-game" });
+    expect(ok.json?.errors, ok.text).toBeUndefined();
+    expectRefused(await op(s, game, {}));
+    expectRefused(await op(s, game, { id: { not: "an id" } }));
+  });
+
   it("an operation whose cost cannot be estimated is refused, never run uncosted", async () => {
     // Fragments spreading fragments: a short document that the estimate must walk 10^5 times,
     // past what graphql-query-complexity will walk (10,000 nodes), so it cannot cost it.

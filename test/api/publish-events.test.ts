@@ -3,12 +3,16 @@
 // keys per input, the per-event rate limit and query cost, and the statements a batch takes.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { NewEvent } from "../../server/src/platform/realtime/event-log.ts";
+import { channels, type EventRow } from "../../server/src/platform/realtime/channels.ts";
+import { createPrismaClient } from "../../server/src/platform/db/client.ts";
+import { EventLog, type NewEvent } from "../../server/src/platform/realtime/event-log.ts";
+import { onRealPostgres } from "../support/database.ts";
 import { createDeveloper, must, registerGame } from "../support/fixtures.ts";
 import type { GqlResult } from "../support/graphql.ts";
 import { dbQueriesDuring } from "../support/metrics.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
 import { testTickLeader } from "../support/ticks.ts";
+import { waitUntil } from "../support/wait.ts";
 
 const ADMIN = TEST_ADMIN_TOKEN;
 const MAX = 25;
@@ -295,6 +299,55 @@ describe("the group commit (EventLog.append)", () => {
     const got = rows.map((r) => r[0]!.seq!);
     expect(consecutive(got)).toBe(true);
   });
+
+  it("a committed batch goes on the bus as one message (100 events at most), in seq order, as a read of it shows them", async () => {
+    const { bus, prisma, realtime } = s.app.services;
+    const messages: EventRow[][] = [];
+    const stop = await bus.subscribe(channels.events.name, (text) => {
+      const batch = channels.events.decode(text).filter((e) => e.type === "gc.bus");
+      if (batch.length > 0) messages.push(batch);
+    });
+    try {
+      // The first group is flushed alone; the three that queued meanwhile (150 events) are one batch.
+      const answered = await Promise.all([
+        realtime.log.append([event("gc.bus", { data: { b: 1, a: [1, { z: 1, y: 2 }] } })]),
+        ...Array.from({ length: 3 }, (_, g) =>
+          realtime.log.append(Array.from({ length: 50 }, (_, i) => event("gc.bus", { data: { g, i } }))),
+        ),
+      ]);
+      await waitUntil("151 events on the bus", () => messages.flat().length >= 151);
+      expect(messages.map((m) => m.length)).toEqual([1, 100, 50]);
+      const heard = messages.flat();
+      expect(consecutive(heard.map((e) => e.seq!))).toBe(true);
+      expect(heard).toEqual(answered.flat());
+      expect(heard).toEqual(await prisma.event.findMany({ where: { type: "gc.bus" }, orderBy: { seq: "asc" } }));
+    } finally {
+      await stop();
+    }
+  });
+
+  it.skipIf(!onRealPostgres())(
+    "its statement is prepared once per connection and then only executed (no parse and plan per batch)",
+    async () => {
+      // One connection, so the statements and the check below share it.
+      const one = createPrismaClient(s.db.url!, { connections: 1 });
+      try {
+        const log = new EventLog(one, s.app.services.channels, s.app.services.logger);
+        for (let i = 0; i < 3; i++) await log.append([event("gc.prepared")]);
+        const prepared = await one.$queryRaw<{ runs: bigint }[]>`
+          SELECT generic_plans + custom_plans AS runs FROM pg_prepared_statements WHERE name = 'event-log-append'`;
+        expect(prepared).toHaveLength(1);
+        expect(Number(prepared[0]!.runs)).toBe(3);
+        // An execution that fails (a key stored twice) leaves the log working.
+        const keyed = () => event("gc.prepared", { sourceGameId: "alpha", idempotencyKey: `prep-${s.url}` });
+        await log.append([keyed()]);
+        await expect(log.append([keyed()])).rejects.toThrow(/unique/i);
+        expect(await log.append([event("gc.prepared")])).toHaveLength(1);
+      } finally {
+        await one.$disconnect();
+      }
+    },
+  );
 
   it("a group that fails (a raced key, an unregistered source) fails alone; the others of its batch are stored, gapless", async () => {
     const { log } = s.app.services.realtime;

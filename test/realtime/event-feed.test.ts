@@ -34,12 +34,14 @@ describe("the event feed on a lossy, reordering bus", () => {
     }
     return s.app.services.prisma.event.findMany({ where: { seq: { in: seqs } }, orderBy: { seq: "asc" } });
   };
-  /** The bus delivers `e` to the feed; resolves once the feed has handled everything so far. */
-  const hear = async (e: EventRow): Promise<void> => {
-    await bus.publish(channels.events.name, channels.events.encode(e));
+  /** The bus delivers `message` to the feed; resolves once the feed has handled everything so far. */
+  const deliver = async (message: string): Promise<void> => {
+    await bus.publish(channels.events.name, message);
     await new Promise<void>((r) => queueMicrotask(r)); // the memory bus delivers on a microtask
     await feed.settled();
   };
+  /** The bus delivers `e` alone (a batch of one). */
+  const hear = (e: EventRow): Promise<void> => deliver(channels.events.encode([e]));
   const seqsOf = (rows: EventRow[]) => rows.map((e) => e.seq!);
 
   beforeAll(async () => {
@@ -88,6 +90,28 @@ describe("the event feed on a lossy, reordering bus", () => {
     await hear(rows[1]!);
     await hear(rows[1]!);
     expect(got).toEqual(seqsOf(rows));
+  });
+
+  it("hands out every event of a batch message in order, and drops those of a batch it already handed out", async () => {
+    const rows = await commit(5);
+    await deliver(channels.events.encode(rows.slice(0, 3)));
+    expect(got).toEqual(seqsOf(rows.slice(0, 3)));
+    await deliver(channels.events.encode(rows.slice(2))); // overlaps: the third is dropped
+    expect(got).toEqual(seqsOf(rows));
+  });
+
+  it("batches of two nodes arriving out of order: the later one reads the earlier range first, the earlier one is then dropped", async () => {
+    const rows = await commit(4);
+    await deliver(channels.events.encode(rows.slice(2)));
+    expect(got).toEqual(seqsOf(rows));
+    await deliver(channels.events.encode(rows.slice(0, 2)));
+    expect(got).toEqual(seqsOf(rows));
+  });
+
+  it("reads a message of one bare event (as nodes sent before batching) as a batch of one", async () => {
+    const [e] = await commit(1);
+    await deliver(JSON.stringify({ ...e!, seq: e!.seq!.toString(), tick: e!.tick?.toString() ?? null }));
+    expect(got).toEqual([e!.seq]);
   });
 
   it("catchUp reads what the log gained when the bus said nothing (the end of a burst)", async () => {

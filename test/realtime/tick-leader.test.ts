@@ -42,7 +42,9 @@ describe("the tick leader on a bus that stalls", () => {
           held.resolve();
           await gate.promise;
         }
-        published.push(channel === channels.events.name ? `event ${JSON.parse(message).seq}` : channel);
+        if (channel === channels.events.name) {
+          published.push(...channels.events.decode(message).map((e) => `event ${e.seq}`));
+        } else published.push(channel);
         return bus.publish(channel, message);
       },
       lease: (...args: Parameters<Bus["lease"]>) => {

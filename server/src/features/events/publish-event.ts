@@ -39,6 +39,7 @@ interface Checked {
   selector: object | null;
   targetGameId: string | null;
   key: string | null;
+  /** The request's hash, what a retry of `key` is compared on; "" without a key (nothing compares it). */
   hash: string;
 }
 
@@ -67,7 +68,7 @@ function check(services: Services, input: PublishEventInput, i: number, name: Na
     selector,
     targetGameId: input.targetGameId ?? null,
     key,
-    hash: requestHash(input, data, selector),
+    hash: key === null ? "" : requestHash(input, data, selector),
   };
 }
 

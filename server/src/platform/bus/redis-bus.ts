@@ -27,6 +27,9 @@ local n = redis.call('INCRBY', KEYS[1], ARGV[2])
 if n == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n`;
 
+/** The command connection, with HIT as a command of its own (sent by its SHA, not its text). */
+type CommandClient = Redis & { hit(key: string, windowMs: string, count: string): Promise<number> };
+
 /**
  * The Redis bus: one connection for commands and publishing, one for subscribing (a
  * subscribed connection can do nothing else). ioredis reconnects and resubscribes by itself;
@@ -34,7 +37,7 @@ return n`;
  */
 export class RedisBus implements Bus {
   readonly kind = "redis";
-  readonly #client: Redis;
+  readonly #client: CommandClient;
   readonly #sub: Redis;
   readonly #handlers: ChannelHandlers;
   readonly #resubscribed = new Set<() => void>();
@@ -61,7 +64,13 @@ export class RedisBus implements Bus {
     this.#timedSets = `${prefix}timed-sets`;
     // Auto-pipelining: the commands issued in one event-loop turn (a batch's event publishes,
     // many requests' rate-limit hits) go out in one socket write, in order.
-    this.#client = new Redis(url, { ...options, connectionName: `${name}-cmd`, enableAutoPipelining: true });
+    this.#client = new Redis(url, {
+      ...options,
+      connectionName: `${name}-cmd`,
+      enableAutoPipelining: true,
+    }) as CommandClient;
+    // Once per publish call: EVALSHA (ioredis sends the script itself once per connection).
+    this.#client.defineCommand("hit", { numberOfKeys: 1, lua: HIT });
     this.#sub = new Redis(url, { ...options, connectionName: `${name}-sub` });
     this.#handlers = new ChannelHandlers(
       {
@@ -172,7 +181,7 @@ export class RedisBus implements Bus {
   }
 
   async hit(key: string, windowMs: number, count = 1): Promise<number> {
-    return (await this.#client.eval(HIT, 1, `${this.#key}hit:${key}`, String(windowMs), String(count))) as number;
+    return this.#client.hit(`${this.#key}hit:${key}`, String(windowMs), String(count));
   }
 
   async close(): Promise<void> {

@@ -6,8 +6,14 @@ export type { PrismaClient };
 export type Tx = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
 
 export interface PrismaClientOptions {
-  /** Limits the pool to one connection: PGlite serves a single session. */
+  /**
+   * PGlite: limits the pool to one connection (PGlite serves a single session) and prepares
+   * nothing (after an execution that fails there, pg parses the statement again, and PGlite
+   * refuses it: "prepared statement already exists").
+   */
   embedded?: boolean;
+  /** Most connections in the pool; default 10 (1 when `embedded`). */
+  connections?: number;
   /** Called for every statement sent to Postgres (BEGIN and COMMIT included): the query counter. */
   onQuery?: () => void;
 }
@@ -30,15 +36,32 @@ function countingClient(onQuery: () => void): typeof pg.Client {
 }
 
 /**
+ * A raw statement that starts with this comment (`/* prepared: <name> *\/ …`) is prepared once
+ * per connection under that name and its plan reused, instead of being parsed and planned on
+ * every call: for a hot statement of fixed text (every value a parameter), such as the group
+ * commit's insert. One name, one text: pg refuses a name reused for another statement.
+ */
+const PREPARED = /^\/\* prepared: ([\w-]+) \*\//;
+
+/** The prepared statement's name for `sql`, or none (sent unnamed, planned each time). */
+const statementName = ({ sql }: { sql: string }): string => PREPARED.exec(sql)?.[1] as string;
+
+/**
  * A Prisma client over `pg`. `embedded` limits the pool to one connection, because PGlite
  * serves a single session: queries from several connections could interleave.
  */
-export function createPrismaClient(url: string, { embedded = false, onQuery }: PrismaClientOptions = {}): PrismaClient {
-  const adapter = new PrismaPg({
-    connectionString: url,
-    max: embedded ? 1 : 10,
-    connectionTimeoutMillis: 5_000,
-    ...(onQuery ? { Client: countingClient(onQuery) } : {}),
-  });
+export function createPrismaClient(
+  url: string,
+  { embedded = false, connections = embedded ? 1 : 10, onQuery }: PrismaClientOptions = {},
+): PrismaClient {
+  const adapter = new PrismaPg(
+    {
+      connectionString: url,
+      max: connections,
+      connectionTimeoutMillis: 5_000,
+      ...(onQuery ? { Client: countingClient(onQuery) } : {}),
+    },
+    embedded ? {} : { statementNameGenerator: statementName },
+  );
   return new PrismaClient({ adapter });
 }

@@ -1,5 +1,16 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import { getOperationAST, GraphQLError, Kind, type DocumentNode, type GraphQLSchema } from "graphql";
+import {
+  BREAK,
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+  type ASTNode,
+  type DocumentNode,
+  type GraphQLSchema,
+} from "graphql";
 import { createRequire } from "node:module";
 import type * as QueryComplexity from "graphql-query-complexity";
 
@@ -15,12 +26,78 @@ const { fieldExtensionsEstimator, getComplexity, simpleEstimator } = createRequi
   "graphql-query-complexity",
 ) as typeof QueryComplexity;
 
+/** What is known of one parsed document's cost, against one schema. */
+interface DocumentCost {
+  /** Whether a variable can change the cost (see `costReadsVariables`). */
+  readsVariables: boolean;
+  /** The cost of each operation (by name, "" for the only one) once worked out, when fixed. */
+  costs: Map<string, number>;
+}
+
+/** Per schema, per parsed document: what its cost is. Dies with the document (Apollo's cache). */
+const known = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, DocumentCost>>();
+
+/** Whether `node` holds a variable anywhere (a list or an object value may hold one deep down). */
+function hasVariable(node: ASTNode): boolean {
+  let found = false;
+  visit(node, {
+    Variable() {
+      found = true;
+      return BREAK;
+    },
+  });
+  return found;
+}
+
+/**
+ * Whether a variable can change what `document` costs: one used in a directive (`@include(if:
+ * $x)` drops a field from the count), or in the arguments of a field whose cost is a function of
+ * its arguments (`events(first: $n)`). Anything else a variable reaches (an input's data, say)
+ * is priced the same whatever its value, so the cost is worked out once per document.
+ */
+function costReadsVariables(schema: GraphQLSchema, document: DocumentNode): boolean {
+  const types = new TypeInfo(schema);
+  let reads = false;
+  visit(
+    document,
+    visitWithTypeInfo(types, {
+      Directive(node) {
+        if (!hasVariable(node)) return;
+        reads = true;
+        return BREAK;
+      },
+      Field(node) {
+        const complexity = types.getFieldDef()?.extensions["complexity"];
+        if (typeof complexity !== "function" || !node.arguments?.some(hasVariable)) return;
+        reads = true;
+        return BREAK;
+      },
+    }),
+  );
+  return reads;
+}
+
+/** What `document` is known to cost, made on its first costing. */
+function documentCost(schema: GraphQLSchema, document: DocumentNode): DocumentCost {
+  let bySchema = known.get(schema);
+  if (!bySchema) known.set(schema, (bySchema = new WeakMap()));
+  let cost = bySchema.get(document);
+  if (!cost)
+    bySchema.set(document, (cost = { readsVariables: costReadsVariables(schema, document), costs: new Map() }));
+  return cost;
+}
+
 /**
  * The refusal for an operation whose estimated cost exceeds `maxCost` (one per field, times
  * `first` on paginated lists), or null when it may run. Introspection is not charged. Fails
  * closed: an operation that cannot be costed never runs. Variables that do not fit their types,
  * or a document too large to walk, are refused with graphql's own message (BAD_USER_INPUT); any
  * other failure of the estimate is thrown (an internal error, logged and masked).
+ *
+ * A document's cost is worked out once (per schema and operation) when no variable can change
+ * it (`costReadsVariables`), and then remembered for as long as the parsed document lives
+ * (Apollo keeps parsed documents by query text). Variables that do not fit their types are then
+ * refused by execution instead, with the same message and code.
  */
 export function costRefusal(
   schema: GraphQLSchema,
@@ -32,18 +109,22 @@ export function costRefusal(
   const operation = getOperationAST(document, operationName);
   const fields = operation?.selectionSet.selections ?? [];
   if (fields.length > 0 && fields.every((f) => f.kind === Kind.FIELD && f.name.value.startsWith("__"))) return null;
-  let cost: number;
-  try {
-    cost = getComplexity({
-      schema,
-      query: document,
-      operationName: operationName ?? undefined,
-      variables: variables ?? {},
-      estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-    });
-  } catch (err) {
-    if (!(err instanceof GraphQLError)) throw err;
-    return apiError(ErrorCode.BadUserInput, err.message, { http: { status: 400 } });
+  const fixed = documentCost(schema, document);
+  let cost = fixed.readsVariables ? undefined : fixed.costs.get(operationName ?? "");
+  if (cost === undefined) {
+    try {
+      cost = getComplexity({
+        schema,
+        query: document,
+        operationName: operationName ?? undefined,
+        variables: variables ?? {},
+        estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+      });
+    } catch (err) {
+      if (!(err instanceof GraphQLError)) throw err;
+      return apiError(ErrorCode.BadUserInput, err.message, { http: { status: 400 } });
+    }
+    if (!fixed.readsVariables) fixed.costs.set(operationName ?? "", cost);
   }
   if (cost <= maxCost) return null;
   return apiError(

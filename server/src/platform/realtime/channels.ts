@@ -87,19 +87,30 @@ type Wire<T> = {
           : T[K];
 };
 
-const events: Channel<EventRow> = {
-  name: "events",
+/** One event as it travels: bigints (seq and tick) as strings. */
+const eventToWire = (e: EventRow) =>
   // The bigints are seq and tick (data is JSON: none in it), so no replacer walks every value.
-  encode: (e) => JSON.stringify({ ...e, seq: e.seq?.toString() ?? null, tick: e.tick?.toString() ?? null }),
+  JSON.stringify({ ...e, seq: e.seq?.toString() ?? null, tick: e.tick?.toString() ?? null });
+
+const eventFromWire = (w: Wire<EventRow>): EventRow => ({
+  ...w,
+  seq: bigint(w.seq),
+  tick: bigint(w.tick),
+  createdAt: new Date(w.createdAt),
+  deliveredAt: date(w.deliveredAt),
+});
+
+/**
+ * Delivered events, several to a message (a committed batch, in seq order): one publish and one
+ * decode per batch, not per event. A message holding one bare event (what a node before
+ * batching sends) is read as a batch of one.
+ */
+const events: Channel<EventRow[]> = {
+  name: "events",
+  encode: (rows) => `[${rows.map(eventToWire).join(",")}]`,
   decode: (text) => {
-    const w = JSON.parse(text) as Wire<EventRow>;
-    return {
-      ...w,
-      seq: bigint(w.seq),
-      tick: bigint(w.tick),
-      createdAt: new Date(w.createdAt),
-      deliveredAt: date(w.deliveredAt),
-    };
+    const w = JSON.parse(text) as Wire<EventRow> | Wire<EventRow>[];
+    return Array.isArray(w) ? w.map(eventFromWire) : [eventFromWire(w)];
   },
 };
 
@@ -140,7 +151,7 @@ function credentialEnd(m: unknown): CredentialEnd {
 }
 
 export const channels = {
-  /** Every delivered event, in `seq` order per publisher (EventLog publishes, EventFeed listens). */
+  /** Every delivered event, in batches, in `seq` order per publisher (EventLog publishes, EventFeed listens). */
   events,
   /** Every control tick (TickLeader publishes, TickHub listens). */
   ticks: jsonChannel<TickMessage>("ticks"),

@@ -42,15 +42,15 @@ export class EventFeed {
   /** Subscribes to the bus, then takes the log's last seq as its starting point. */
   static async start(bus: Bus, typed: ChannelBus, log: EventLog, logger: Logger): Promise<EventFeed> {
     const feed = new EventFeed(log, logger, 0n);
-    const early: EventRow[] = [];
+    const early: EventRow[][] = [];
     let ready = false;
-    feed.#unsubscribe = await typed.subscribe(channels.events, (e) => {
-      if (ready) feed.#enqueue(e);
-      else early.push(e);
+    feed.#unsubscribe = await typed.subscribe(channels.events, (batch) => {
+      if (ready) feed.#enqueue(batch);
+      else early.push(batch);
     });
     feed.#last = feed.#owed = (await log.head()).lastSeq;
     ready = true;
-    for (const e of early) feed.#enqueue(e);
+    for (const batch of early) feed.#enqueue(batch);
     feed.#stopResubscribed = bus.onResubscribed(() => feed.catchUp());
     return feed;
   }
@@ -92,14 +92,18 @@ export class EventFeed {
     this.#listeners.clear();
   }
 
-  #enqueue(e: EventRow): void {
-    if (e.seq === null) return;
-    const seq = e.seq;
-    if (seq > this.#owed) this.#owed = seq;
+  /** Takes a batch heard on the bus (in seq order, as published): one step for all of it. */
+  #enqueue(batch: EventRow[]): void {
+    const heard = batch.filter((e) => e.seq !== null);
+    if (heard.length === 0) return;
+    for (const e of heard) if (e.seq! > this.#owed) this.#owed = e.seq!;
     this.#run(async () => {
-      if (seq <= this.#last) return; // already handed out
-      if (seq > this.#last + 1n) await this.#backfill(seq - 1n);
-      if (seq === this.#last + 1n) this.#deliver(e);
+      for (const e of heard) {
+        const seq = e.seq!;
+        if (seq <= this.#last) continue; // already handed out
+        if (seq > this.#last + 1n) await this.#backfill(seq - 1n);
+        if (seq === this.#last + 1n) this.#deliver(e);
+      }
     });
   }
 

@@ -33,6 +33,7 @@ export interface NewEvent {
   broadcast: boolean;
   data: unknown;
   idempotencyKey: string | null;
+  /** What a retry with `idempotencyKey` is compared on; "" for an event without a key. */
   requestHash: string;
   createdAt: Date;
   /** IMMEDIATE (the default): delivered at once, with a seq. NEXT_TICK: pending for the tick. */
@@ -46,14 +47,24 @@ export interface NewEvent {
 function asJsonb(value: unknown): Prisma.JsonValue {
   if (Array.isArray(value)) return value.map(asJsonb);
   if (value === null || typeof value !== "object") return value as Prisma.JsonValue;
-  const keys = Object.keys(value).map((k) => [k, Buffer.from(k)] as const);
-  keys.sort(([, a], [, b]) => a.length - b.length || Buffer.compare(a, b));
+  const keys = Object.keys(value);
+  // ASCII keys (nearly always): their UTF-16 length and order are their UTF-8 byte length and order.
+  if (keys.every(isAscii)) keys.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+  else {
+    const bytes = new Map(keys.map((k) => [k, Buffer.from(k)]));
+    keys.sort((a, b) => bytes.get(a)!.length - bytes.get(b)!.length || Buffer.compare(bytes.get(a)!, bytes.get(b)!));
+  }
   const out: Record<string, Prisma.JsonValue> = {};
-  for (const [k] of keys) {
+  for (const k of keys) {
     const v = (value as Record<string, unknown>)[k];
     if (v !== undefined) out[k] = asJsonb(v);
   }
   return out;
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /** A committed group, and its publish on the bus (shared by its batch). */
@@ -61,6 +72,12 @@ interface Stored {
   rows: EventRow[];
   published: Promise<void>;
 }
+
+/**
+ * Most events one bus message carries: a batch of small events is one message, and a message of
+ * events at their largest (MAX_EVENT_DATA_BYTES, 64 KiB) stays a few MiB.
+ */
+const MAX_EVENTS_PER_MESSAGE = 100;
 
 /** Most rows one group-commit statement inserts (a bigger group still goes, alone). */
 const MAX_BATCH_ROWS = 1_000;
@@ -165,7 +182,7 @@ export class EventLog {
     const sources = [...new Set(events.flatMap((e) => (e.sourceGameId ? [e.sourceGameId] : [])))];
     const [s] = await this.prisma.$queryRaw<
       { last_seq: bigint | null; current_tick: bigint | null; inserted: bigint; unregistered: string[] | null }[]
-    >`
+    >`/* prepared: event-log-append */
       WITH gone AS (SELECT id FROM games WHERE id = ANY(${sources}::text[]) AND status = 'UNREGISTERED'),
       s AS (UPDATE universe_state SET last_seq = last_seq + ${immediate}
              WHERE id = 1 AND ${immediate}::int > 0 AND NOT EXISTS (SELECT 1 FROM gone)
@@ -252,16 +269,25 @@ export class EventLog {
   }
 
   /**
-   * Publishes delivered events in seq order. The publishes are sent together (one connection
-   * keeps their order), not one round trip each. A lost publish is logged, not thrown: nodes
-   * read what they missed from Postgres.
+   * Publishes delivered events in seq order, several to a bus message (at most
+   * `MAX_EVENTS_PER_MESSAGE`): a committed batch is one message, not one per event. The messages
+   * are sent together (one connection keeps their order), not one round trip each. A lost
+   * publish is logged, not thrown: nodes read what they missed from Postgres.
    */
   async publish(rows: EventRow[]): Promise<void> {
+    const messages: EventRow[][] = [];
+    for (let i = 0; i < rows.length; i += MAX_EVENTS_PER_MESSAGE)
+      messages.push(rows.slice(i, i + MAX_EVENTS_PER_MESSAGE));
     await Promise.all(
-      rows.map((e) =>
+      messages.map((m) =>
         this.channels
-          .publish(channels.events, e)
-          .catch((err: unknown) => this.logger.warn({ err, seq: e.seq?.toString() }, "event stored but not published")),
+          .publish(channels.events, m)
+          .catch((err: unknown) =>
+            this.logger.warn(
+              { err, seqs: `${m[0]!.seq?.toString()}-${m.at(-1)!.seq?.toString()}` },
+              "events stored but not published",
+            ),
+          ),
       ),
     );
   }
