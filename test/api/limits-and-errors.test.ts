@@ -234,6 +234,25 @@ describe("query cost", () => {
     expect((await op(s, query, { n: 10 })).json?.errors).toBeUndefined();
   });
 
+  it("a document is costed again for new variables wherever they change its cost, even after it ran", async () => {
+    // The same query text is one parsed document: a cheap run first must not price the next.
+    const pages = Array.from({ length: 26 }, (_, i) => `p${i}: events(first: $n) { nodes { id } }`).join(" ");
+    const paged = `query Paged($n: Int!) { ${pages} }`;
+    expect((await op(s, paged, { n: 10 })).json?.errors).toBeUndefined();
+    expectRefused(await op(s, paged, { n: 500 }), "QUERY_TOO_COMPLEX");
+    const gatedPages = Array.from(
+      { length: 26 },
+      (_, i) => `g${i}: events(first: 500) @include(if: $all) { nodes { id } }`,
+    );
+    const gated = `query Gated($all: Boolean!) { games { id } ${gatedPages.join(" ")} }`;
+    expect((await op(s, gated, { all: false })).json?.errors).toBeUndefined();
+    expectRefused(await op(s, gated, { all: true }), "QUERY_TOO_COMPLEX");
+    // Variables the estimate does not read leave the cost as it was: refused every time.
+    const fixed = `query Fixed($id: ID!) { game(id: $id) { id } ${eventsAliases(26, 500).slice(1, -1)} }`;
+    expectRefused(await op(s, fixed, { id: "a" }), "QUERY_TOO_COMPLEX");
+    expectRefused(await op(s, fixed, { id: "b" }), "QUERY_TOO_COMPLEX");
+  });
+
   it("an operation whose cost cannot be estimated is refused, never run uncosted", async () => {
     // Fragments spreading fragments: a short document that the estimate must walk 10^5 times,
     // past what graphql-query-complexity will walk (10,000 nodes), so it cannot cost it.
