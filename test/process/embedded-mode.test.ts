@@ -26,7 +26,7 @@ describe("embedded mode", { timeout: 150_000 }, () => {
     expect(first.proc.output()).toMatch(/Database\s+embedded PGlite/);
     expect(first.proc.output()).toMatch(/Bus\s+in memory/);
     expect(first.proc.output()).toContain(
-      '"applied":["20261121000000_init","20261121020000_event_retention","20261202000000_games_version"]',
+      '"applied":["20261121000000_init","20261121020000_event_retention","20261202000000_games_version","20261203000000_games_version_slots"]',
     );
 
     const secrets = JSON.parse(await readFile(join(dataDir, "secrets.json"), "utf8")) as { adminToken: string };

@@ -8,7 +8,8 @@ import { GameStatus } from "../../platform/graphql/enums.ts";
 import { SLUG } from "../../platform/graphql/validators.ts";
 import { Realm } from "../realms/realm.type.ts";
 import { Game } from "./game.type.ts";
-import { heartbeat, registerGame } from "./games.service.ts";
+import { heartbeat } from "./games.service.ts";
+import { registerGame } from "./register-game.ts";
 import { RegisterGameInput } from "./register-game.input.ts";
 import { RegisterGamePayload } from "./register-game.payload.ts";
 

@@ -11,6 +11,12 @@ export interface GroupCommitOptions<T, R> {
   weight?: (item: T) => number;
   /** The most weight one batch takes (a heavier item still goes, alone). */
   maxWeight: number;
+  /**
+   * How many flushes may run at once, default 1: batches then commit one after another, in
+   * submission order. More suits items that need no order among them: a batch waits only for a
+   * free flush, not for the one before it, so a slow commit does not hold up the rest.
+   */
+  concurrency?: number;
 }
 
 interface Waiting<T, R> {
@@ -20,14 +26,16 @@ interface Waiting<T, R> {
 }
 
 /**
- * Group commit: callers `submit` items; one flush runs at a time, and takes everything that
- * queued meanwhile (up to `maxWeight`), so concurrent callers share one statement instead of
- * queueing for one each. The first item of an idle queue is flushed at once (no timer): under
- * light load a caller waits for its own statement only. Items are flushed in submission order.
+ * Group commit: callers `submit` items; one flush runs at a time (or up to `concurrency`), and
+ * takes everything that queued meanwhile (up to `maxWeight`), so concurrent callers share one
+ * statement instead of queueing for one each. The first item of an idle queue is flushed at once
+ * (no timer): under light load a caller waits for its own statement only. Items are flushed in
+ * submission order (with `concurrency` 1, also committed in that order).
  */
 export class GroupCommit<T, R> {
   readonly #queue: Waiting<T, R>[] = [];
-  #flushing = false;
+  /** Flushes running. */
+  #flushing = 0;
 
   constructor(private readonly o: GroupCommitOptions<T, R>) {}
 
@@ -35,7 +43,7 @@ export class GroupCommit<T, R> {
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
-      if (!this.#flushing) void this.#drain();
+      if (this.#flushing < (this.o.concurrency ?? 1)) void this.#drain();
     });
   }
 
@@ -45,7 +53,7 @@ export class GroupCommit<T, R> {
   }
 
   async #drain(): Promise<void> {
-    this.#flushing = true;
+    this.#flushing++;
     try {
       while (this.#queue.length > 0) {
         const batch = this.#take();
@@ -62,7 +70,7 @@ export class GroupCommit<T, R> {
         });
       }
     } finally {
-      this.#flushing = false;
+      this.#flushing--;
     }
   }
 

@@ -126,8 +126,8 @@ export class TickLeader {
   /**
    * Commits one tick; `published` settles once its events and the tick itself went out. A tick
    * with nothing to deliver is ONE statement (raise current_tick, and read the last seq, the
-   * games version and whether any event is pending, the latter once it holds the row lock:
-   * `events_pending()`): its cost does not grow with the games.
+   * games version (the sum of games_version's 64 slots) and whether any event is pending, the
+   * latter once it holds the row lock: `events_pending()`): its cost does not grow with the games.
    * Pending events are then delivered in a transaction of their own under the row lock, and
    * the games' tick rates are re-read only when the games version moved.
    *
@@ -150,7 +150,7 @@ export class TickLeader {
       WITH no_flush AS (SELECT set_config('synchronous_commit', 'off', true))
       UPDATE universe_state SET current_tick = GREATEST(current_tick, ${floor}) + 1, tick_at = ${startedAt}
       FROM no_flush WHERE id = 1
-      RETURNING current_tick, last_seq, (SELECT version FROM games_version WHERE id = 1) AS games_version,
+      RETURNING current_tick, last_seq, (SELECT sum(version)::bigint FROM games_version) AS games_version,
                 events_pending() AS pending`;
     if (!state) throw new Error("universe_state row is missing: run the migrations");
     const number = state.current_tick;
