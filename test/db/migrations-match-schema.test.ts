@@ -52,6 +52,7 @@ describe("migrations and schema.prisma", () => {
       "20261121000000_init",
       "20261121020000_event_retention",
       "20261202000000_games_version",
+      "20261203000000_move_players",
     ]);
     client = new pg.Client({ connectionString: url });
     await client.connect();
@@ -71,14 +72,17 @@ describe("migrations and schema.prisma", () => {
          FROM _prisma_migrations`,
     );
     expect(rows).toEqual(
-      ["20261121000000_init", "20261121020000_event_retention", "20261202000000_games_version"].map(
-        (migration_name) => ({
-          migration_name,
-          len: 64,
-          done: true,
-          applied_steps_count: 1,
-        }),
-      ),
+      [
+        "20261121000000_init",
+        "20261121020000_event_retention",
+        "20261202000000_games_version",
+        "20261203000000_move_players",
+      ].map((migration_name) => ({
+        migration_name,
+        len: 64,
+        done: true,
+        applied_steps_count: 1,
+      })),
     );
     expect(await migrate(url)).toEqual([]);
   });
