@@ -6,7 +6,7 @@
 // Queries are counted by the server itself: `multiverse_db_queries_total` on /metrics.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Bus } from "../../server/src/platform/bus/bus.ts";
-import { createRoom, issuePlayerToken, must, registerGame, upsertPlayer } from "../support/fixtures.ts";
+import { createRoom, issuePlayerToken, movePlayer, must, registerGame, upsertPlayer } from "../support/fixtures.ts";
 import { dbQueriesDuring } from "../support/metrics.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
 import { waitUntil } from "../support/wait.ts";
@@ -20,7 +20,7 @@ interface Directory {
 }
 
 /** Counts the calls of `methods` of `bus` (Redis round trips when there is Redis) until `restore`. */
-function countCalls<K extends "alive" | "aliveWithPrefix" | "touch">(bus: Bus, methods: K[]) {
+function countCalls<K extends "alive" | "aliveWithPrefix" | "aliveWithPrefixes" | "touch">(bus: Bus, methods: K[]) {
   const calls = Object.fromEntries(methods.map((m) => [m, 0])) as Record<K, number>;
   const originals = methods.map((m) => [m, bus[m]] as const);
   for (const [m, original] of originals) {
@@ -144,6 +144,49 @@ describe("database queries of batched reads", () => {
       expect(many.queries).toBe(few.queries);
       expect(many).toMatchObject({ alive: 1, touch: 1 });
       expect(few).toMatchObject({ alive: 1, touch: 1 });
+    } finally {
+      restore();
+    }
+  });
+
+  it("moves a player in 2 queries and one presence read, however full its rooms are", async () => {
+    const g = await registerGame(s, TEST_ADMIN_TOKEN, "movers", { developerName: "Count Dev" });
+    const [lobby, hall] = [
+      await createRoom(s, g.apiKey, g.realmId, "Lobby"),
+      await createRoom(s, g.apiKey, g.realmId, "Hall"),
+    ];
+    const { prisma } = s.app.services;
+    const fill = async (prefix: string, n: number, roomId: string) => {
+      await prisma.player.createMany({
+        data: Array.from({ length: n }, (_, i) => ({
+          gameId: g.id,
+          externalId: `${prefix}${i}`,
+          displayName: `${prefix} ${i}`,
+          roomId,
+        })),
+      });
+      return (await prisma.player.findMany({ where: { gameId: g.id, externalId: { startsWith: prefix } } })).map(
+        (p) => p.id,
+      );
+    };
+    const few = await fill("f", 2, lobby);
+    const many = await fill("m", 200, hall);
+    must(await s.gql(HEARTBEAT, { ids: [...few, ...many] }, g.apiKey)); // all online: full lists to publish
+    const { calls, restore } = countCalls(s.app.services.bus, ["alive", "aliveWithPrefix", "aliveWithPrefixes"]);
+    try {
+      const move = async (playerId: string, roomId: string) => {
+        calls.alive = calls.aliveWithPrefix = calls.aliveWithPrefixes = 0;
+        // As the admin, whose token is never looked up (a key's row is, when its cache runs out).
+        const queries = await dbQueriesDuring(s.url, async () =>
+          must(await movePlayer(s, TEST_ADMIN_TOKEN, playerId, roomId)),
+        );
+        return { queries, ...calls };
+      };
+      const small = await move(few[0]!, hall); // out of a room of 2
+      const big = await move(many[0]!, lobby); // out of a room of 200
+      // The checks (the player's game and the room's, one query) and the move (one statement).
+      expect(small).toEqual({ queries: 2, alive: 0, aliveWithPrefix: 0, aliveWithPrefixes: 1 });
+      expect(big).toEqual(small);
     } finally {
       restore();
     }

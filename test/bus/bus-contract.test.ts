@@ -145,16 +145,24 @@ describe.each(kinds)("%s bus", (_kind, make) => {
     expect(await a.timedSets("presence:")).not.toContain(set);
   });
 
-  it("finds one member's live entries by prefix without the others, whatever the set's size", async () => {
-    const { a, b } = nodes();
+  /**
+   * A timed set of 1500 live members of others: enough that Redis keeps it as a skiplist and
+   * scans it with a cursor.
+   */
+  async function crowdedSet(bus: Bus): Promise<{ set: string; now: number }> {
     const set = `presence:${unique()}`;
     const now = Date.now();
-    // Enough members that Redis keeps the set as a skiplist and scans it with a cursor.
-    await a.touch(
+    await bus.touch(
       set,
       Array.from({ length: 1500 }, (_, i) => `other-${i}|node`),
       now + 60_000,
     );
+    return { set, now };
+  }
+
+  it("finds one member's live entries by prefix without the others, whatever the set's size", async () => {
+    const { a, b } = nodes();
+    const { set, now } = await crowdedSet(a);
     await a.touch(set, ["p*1|node-a", "p*1|heartbeat"], now + 60_000);
     await a.touch(set, ["p*1|node-gone"], now - 1);
     await a.touch(set, ["p*10|node-a"], now + 60_000);
@@ -162,6 +170,22 @@ describe.each(kinds)("%s bus", (_kind, make) => {
     expect((await b.aliveWithPrefix(set, "p*1|", now)).sort()).toEqual(["p*1|heartbeat", "p*1|node-a"]);
     expect(await b.aliveWithPrefix(set, "p?1|", now)).toEqual([]);
     expect(await b.aliveWithPrefix(set, "nobody|", now)).toEqual([]);
+  });
+
+  it("finds several members' live entries by prefix in one call, and only theirs", async () => {
+    const { a, b } = nodes();
+    const { set, now } = await crowdedSet(a);
+    await a.touch(set, ["p1|node-a", "p1|heartbeat", "p22|node-b", "p3x|node-a"], now + 60_000);
+    await a.touch(set, ["p3|node-gone"], now - 1);
+    // Prefixes of several lengths; an expired entry, a longer id sharing a prefix's start, and
+    // a prefix nobody has find nothing.
+    expect((await b.aliveWithPrefixes(set, ["p1|", "p22|", "p3|", "nobody|"], now)).sort()).toEqual([
+      "p1|heartbeat",
+      "p1|node-a",
+      "p22|node-b",
+    ]);
+    expect(await b.aliveWithPrefixes(set, [], now)).toEqual([]);
+    expect(await b.aliveWithPrefixes(`presence:${unique()}`, ["p1|"], now)).toEqual([]);
   });
 
   it("counts hits in a window and starts over after it", async () => {

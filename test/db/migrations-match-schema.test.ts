@@ -53,6 +53,7 @@ describe("migrations and schema.prisma", () => {
       "20261121020000_event_retention",
       "20261202000000_games_version",
       "20261203000000_games_version_slots",
+      "20261203000100_move_players",
     ]);
     client = new pg.Client({ connectionString: url });
     await client.connect();
@@ -77,6 +78,7 @@ describe("migrations and schema.prisma", () => {
         "20261121020000_event_retention",
         "20261202000000_games_version",
         "20261203000000_games_version_slots",
+        "20261203000100_move_players",
       ].map((migration_name) => ({
         migration_name,
         len: 64,

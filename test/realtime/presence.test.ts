@@ -10,6 +10,7 @@ import {
   registerGame,
   upsertPlayer,
 } from "../support/fixtures.ts";
+import { onRealPostgres } from "../support/database.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 import { connectWs, subscribe, wsClients } from "../support/ws.ts";
 import { waitUntil } from "../support/wait.ts";
@@ -233,4 +234,158 @@ describe("many players at once", () => {
     const online = must(await s.gql<{ players: { id: string }[] }>(`{ players(online: true) { id } }`, {}, key));
     expect(online.players.filter((p) => ids.includes(p.id))).toEqual([]);
   });
+
+  const MOVES_ROOM = `subscription($r: ID!) { roomOccupants(roomId: $r) { version occupants { id displayName } change { kind playerId cause } } }`;
+  interface MovesMsg {
+    roomOccupants: {
+      version: string;
+      occupants: { id: string; displayName: string }[];
+      change: { kind: string; playerId: string; cause: string } | null;
+    };
+  }
+
+  /** A game with 3 rooms and 12 players spread over them, all online but the last. */
+  async function movers(id: string) {
+    const dev = await createDeveloper(s, `${id} dev`);
+    const g = await registerGame(s, dev.key, id);
+    const rooms: string[] = [];
+    for (const name of ["A", "B", "C"]) rooms.push(await createRoom(s, g.apiKey, g.realmId, name));
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const playerId = await upsertPlayer(s, g.apiKey, `${id}-${String(i).padStart(2, "0")}`);
+      must(await movePlayer(s, g.apiKey, playerId, rooms[i % 3]!));
+      ids.push(playerId);
+    }
+    must(
+      await s.gql(`mutation($ids: [ID!]!) { heartbeat(playerIds: $ids) { id } }`, { ids: ids.slice(0, 11) }, g.apiKey),
+    );
+    return { g, rooms, ids, offline: ids[11]! };
+  }
+
+  it("commits concurrent moves together, and each message is its room exactly at its version", async () => {
+    const { g, rooms, ids, offline } = await movers("batch-game");
+    const watcher = await ws(g.apiKey);
+    const watches = rooms.map((r) => subscribe<MovesMsg>(watcher, MOVES_ROOM, { r }));
+    await Promise.all(watches.map((w) => w.received(1)));
+    // 24 moves handed over at once: the first is committed alone, the others queue behind it and
+    // share one statement, in which a room changes many times and every player moves twice.
+    const { occupancy } = s.app.services.realtime;
+    const moves = [1, 2].flatMap((round) =>
+      ids.map((playerId, i) => ({ playerId, gameId: g.id, roomId: rooms[(i + round) % 3]! })),
+    );
+    const moved = await Promise.all(moves.map((m) => occupancy.move(m)));
+    await Promise.all(moved.map((m) => m.published));
+    expect(moved.map((m) => m.player.roomId)).toEqual(moves.map((m) => m.roomId));
+
+    for (const [r, roomId] of rooms.entries()) {
+      const now = must(
+        await s.gql<{ roomOccupants: { version: string; occupants: { id: string }[] } }>(
+          `query($r: ID!) { roomOccupants(roomId: $r) { version occupants { id } } }`,
+          { r: roomId },
+          g.apiKey,
+        ),
+      ).roomOccupants;
+      const watch = watches[r]!;
+      await waitUntil("the room's last change", () => watch.values.at(-1)!.roomOccupants.version === now.version);
+      const messages = watch.values.map((m) => m.roomOccupants);
+      // Every player ends two rooms on, online ones listed, in displayName order.
+      const expected = ids.filter((id, i) => (i + 2) % 3 === r && id !== offline);
+      expect(messages.at(-1)!.occupants.map((o) => o.id)).toEqual(expected);
+      expect(now.occupants.map((o) => o.id)).toEqual(expected);
+      // One message per change, in version order (one node publishes a room's changes in order),
+      // each the list before it with exactly its change applied: no message shows a later move.
+      for (let i = 1; i < messages.length; i++) {
+        const [prev, next] = [messages[i - 1]!, messages[i]!];
+        expect(BigInt(next.version)).toBe(BigInt(prev.version) + 1n);
+        const before = prev.occupants.map((o) => o.id);
+        const change = next.change;
+        const after =
+          change === null
+            ? before
+            : change.kind === "JOINED"
+              ? [...before, change.playerId]
+              : before.filter((id) => id !== change.playerId);
+        expect(next.occupants.map((o) => o.id).sort()).toEqual([...after].sort());
+        const names = next.occupants.map((o) => o.displayName);
+        expect(names).toEqual([...names].sort());
+        // The offline player's moves change no list and show no change; the others are MOVED.
+        if (change) expect(change).toMatchObject({ cause: "MOVED" });
+        if (change) expect(change.playerId).not.toBe(offline);
+      }
+      // 8 moves in and 8 out of each room; those of the offline player show change null.
+      expect(messages.length - 1).toBe(16);
+      const path = [0, 1, 2].map((round) => (ids.length - 1 + round) % 3); // the offline player's rooms
+      const offlineChanges = [path[0] === r, path[1] === r, path[1] === r, path[2] === r].filter(Boolean).length;
+      expect(messages.filter((m) => m.change === null).length).toBe(1 + offlineChanges);
+    }
+  });
+
+  it("refuses one move of a batch on its own: another game's player or room is NOT_FOUND, the others move", async () => {
+    const { g, rooms, ids } = await movers("refusal-game");
+    const other = await movers("refusal-other");
+    const { occupancy } = s.app.services.realtime;
+    const { prisma } = s.app.services;
+    const roomOf = async (id: string) => (await prisma.player.findUniqueOrThrow({ where: { id } })).roomId;
+    const before = { mine: await roomOf(ids[1]!), theirs: await roomOf(other.ids[0]!) };
+    const results = await Promise.allSettled([
+      occupancy.move({ playerId: ids[0]!, gameId: g.id, roomId: rooms[1]! }), // committed alone
+      occupancy.move({ playerId: other.ids[0]!, gameId: g.id, roomId: rooms[0]! }), // not a player of g
+      occupancy.move({ playerId: ids[1]!, gameId: g.id, roomId: other.rooms[0]! }), // not a room of g
+      occupancy.move({ playerId: ids[2]!, gameId: g.id, roomId: null }),
+    ]);
+    const code = (r: PromiseSettledResult<unknown>) =>
+      r.status === "fulfilled" ? "ok" : (r.reason as { extensions?: { code?: string }; message: string }).message;
+    expect(results.map(code)).toEqual([
+      "ok",
+      `Player "${other.ids[0]}" was not found`,
+      `Room "${other.rooms[0]}" was not found`,
+      "ok",
+    ]);
+    expect(await roomOf(ids[0]!)).toBe(rooms[1]);
+    expect(await roomOf(ids[2]!)).toBeNull();
+    expect({ mine: await roomOf(ids[1]!), theirs: await roomOf(other.ids[0]!) }).toEqual(before);
+  });
+
+  // Two sessions at once: PGlite serves one, so this needs a Postgres server.
+  it.skipIf(!onRealPostgres())(
+    "reads a room's players once it holds the room: a move that waited on another's lock lists that one's change",
+    async () => {
+      const { g, rooms, ids } = await movers("locked-game");
+      const [lobby, hall] = [rooms[0]!, rooms[1]!];
+      const [leaver, mover] = [ids[3]!, ids[1]!]; // in the lobby, in the hall
+      const watcher = await ws(g.apiKey);
+      const watch = subscribe<MovesMsg>(watcher, MOVES_ROOM, { r: lobby });
+      const [snapshot] = await watch.received(1);
+      expect(snapshot!.roomOccupants.occupants.map((o) => o.id)).toContain(leaver);
+      const { prisma, realtime } = s.app.services;
+      let moving: ReturnType<typeof realtime.occupancy.move> | undefined;
+      // Another node's move, half done: the leaver is out of the lobby, whose row it holds until it
+      // commits. Our move into the lobby waits for that row, then must see the lobby without it.
+      await prisma.$transaction(
+        async (tx) => {
+          await tx.$executeRaw`UPDATE rooms SET version = version + 1 WHERE id = ${lobby}::uuid`;
+          await tx.$executeRaw`UPDATE players SET room_id = ${hall}::uuid WHERE id = ${leaver}::uuid`;
+          moving = realtime.occupancy.move({ playerId: mover, gameId: g.id, roomId: lobby });
+          await waitUntil("the move waiting for the lobby's row", async () => {
+            const [w] = await prisma.$queryRaw<{ n: bigint }[]>`
+            SELECT count(*) AS n FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%move_players%'`;
+            return w!.n > 0n;
+          });
+        },
+        { timeout: 20_000 },
+      );
+      await (
+        await moving!
+      ).published;
+      const joined = (await waitUntil("the mover's JOINED", () =>
+        watch.values.find((m) => m.roomOccupants.change?.playerId === mover),
+      ))!;
+      expect(joined.roomOccupants.change).toEqual({ kind: "JOINED", playerId: mover, cause: "MOVED" });
+      expect(BigInt(joined.roomOccupants.version)).toBe(BigInt(snapshot!.roomOccupants.version) + 2n);
+      const listed = joined.roomOccupants.occupants.map((o) => o.id);
+      expect(listed).toContain(mover);
+      expect(listed).not.toContain(leaver);
+    },
+  );
 });

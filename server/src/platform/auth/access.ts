@@ -108,21 +108,17 @@ export async function requireGame(
 
 /**
  * Who may move a player: its game's owners, and the player itself (only itself, only within
- * its game).
+ * its game). `game` is the player's game as loaded (null when it is gone).
  */
-export async function requirePlayerControl(
-  db: Tx,
-  p: Principal,
-  player: { id: string; gameId: string },
-): Promise<void> {
+export function checkPlayerControl(p: Principal, player: { id: string; gameId: string }, game: GameRef | null): void {
   const hidden = { what: "Player", id: player.id, seen: "private" as const };
   if (p.kind === "player") {
     if (p.gameId !== player.gameId) throw notFound(hidden.what, hidden.id);
     if (p.playerId !== player.id) throw forbidden("A player may only move itself");
-    await requireGame(db, p, player.gameId, "private", hidden);
+    checkGame(p, game, "private", hidden);
     return;
   }
-  await requireGame(db, p, player.gameId, "manage", hidden);
+  checkGame(p, game, "manage", hidden);
 }
 
 /**

@@ -55,6 +55,12 @@ export interface Bus {
    */
   aliveWithPrefix(set: string, prefix: string, now: number): Promise<string[]>;
 
+  /**
+   * The members of `set` alive at `now` that start with any of `prefixes` (several members'
+   * entries in one round trip): Redis filters the live members in place and sends only those.
+   */
+  aliveWithPrefixes(set: string, prefixes: string[], now: number): Promise<string[]>;
+
   /** Removes the members of `set` that expired before `now` and returns them. */
   sweep(set: string, now: number): Promise<string[]>;
 

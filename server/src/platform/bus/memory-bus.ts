@@ -66,6 +66,12 @@ export class MemoryBus implements Bus {
       .map(([m]) => m);
   }
 
+  async aliveWithPrefixes(set: string, prefixes: string[], now: number): Promise<string[]> {
+    return [...(this.#sets.get(set) ?? [])]
+      .filter(([m, until]) => until >= now && prefixes.some((p) => m.startsWith(p)))
+      .map(([m]) => m);
+  }
+
   async sweep(set: string, now: number): Promise<string[]> {
     const expired = [...(this.#sets.get(set) ?? [])].filter(([, until]) => until < now).map(([m]) => m);
     await this.untouch(set, expired);

@@ -22,6 +22,25 @@ if #gone > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1]
 if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], KEYS[1]) end
 return gone`;
 
+// The live members that start with one of the prefixes (ARGV[2..]): one look-up per distinct
+// prefix length, so the cost is that of reading the live members, however many prefixes.
+const ALIVE_WITH_PREFIXES = `
+local wanted, lengths = {}, {}
+for i = 2, #ARGV do
+  wanted[ARGV[i]] = true
+  lengths[#ARGV[i]] = true
+end
+local found = {}
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')) do
+  for n in pairs(lengths) do
+    if wanted[string.sub(m, 1, n)] then
+      found[#found + 1] = m
+      break
+    end
+  end
+end
+return found`;
+
 const HIT = `
 local n = redis.call('INCRBY', KEYS[1], ARGV[2])
 if n == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
@@ -169,6 +188,11 @@ export class RedisBus implements Bus {
       cursor = next;
     } while (cursor !== "0");
     return [...new Set(found)]; // a scan may return a member twice
+  }
+
+  async aliveWithPrefixes(set: string, prefixes: string[], now: number): Promise<string[]> {
+    if (prefixes.length === 0) return [];
+    return (await this.#client.eval(ALIVE_WITH_PREFIXES, 1, this.#key + set, String(now), ...prefixes)) as string[];
   }
 
   async sweep(set: string, now: number): Promise<string[]> {

@@ -17,6 +17,21 @@ export async function onlinePlayers(bus: Bus, gameId: string, now = Date.now()):
   return playersOf(await bus.alive(TimedSet.online(gameId), now));
 }
 
+/**
+ * Which of `playerIds` (players of one game) are online: one round trip that answers only their
+ * entries, not the whole set (Redis still reads the game's live entries, but sends none else).
+ */
+export async function onlineAmong(
+  bus: Bus,
+  gameId: string,
+  playerIds: Iterable<string>,
+  now = Date.now(),
+): Promise<Set<string>> {
+  const prefixes = [...new Set(playerIds)].map((id) => onlineMember(id, ""));
+  if (prefixes.length === 0) return new Set();
+  return playersOf(await bus.aliveWithPrefixes(TimedSet.online(gameId), prefixes, now));
+}
+
 /** How many players are online in every game together. */
 export async function countOnline(bus: Bus, now = Date.now()): Promise<number> {
   let online = 0;

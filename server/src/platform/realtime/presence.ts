@@ -163,7 +163,7 @@ export class Presence {
     await this.o.channels.publish(channels.presence(gameId), { gameId, playerId, online, cause, at: new Date() });
     const player = await prisma.player.findUnique({ where: { id: playerId }, select: { roomId: true } });
     if (player?.roomId) {
-      await occupancy.publish(player.roomId, { kind: online ? "JOINED" : "LEFT", playerId, cause }, { bump: true });
+      await occupancy.publish(player.roomId, { kind: online ? "JOINED" : "LEFT", playerId, cause });
     }
   }
 }
