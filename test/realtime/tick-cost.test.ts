@@ -54,16 +54,97 @@ describe("the cost of a tick", () => {
     await leader.tick();
   });
 
-  it("a tick with pending events delivers them; the next idle tick is one statement again", async () => {
-    must(
-      await s.gql(
-        `mutation { publishEvents(inputs: [{ type: "later", delivery: NEXT_TICK }, { type: "later", delivery: NEXT_TICK }]) { id } }`,
+  it("a tick with pending events delivers them in one more statement; the next idle tick is one statement again", async () => {
+    const published = must(
+      await s.gql<{ publishEvents: { id: string }[] }>(
+        `mutation { publishEvents(inputs: [{ type: "later", delivery: NEXT_TICK, data: { n: 1, deep: { a: [1, "x"] } } },
+                                          { type: "later", delivery: NEXT_TICK, data: { n: 2 } }]) { id } }`,
         {},
         TEST_ADMIN_TOKEN,
       ),
-    );
-    expect((await leader.tick()).eventsPropagated).toBe(2);
+    ).publishEvents;
+    type Delivered = { id: string; seq: string; tick: string; data: unknown; deliveredAt: string };
+    const FIELDS = "id seq tick type sourceGameId targetGameId broadcast recipientGameIds data createdAt deliveredAt";
+    const admin = await pool.connect(TEST_ADMIN_TOKEN);
+    const live = subscribe<{ events: Delivered }>(admin, `subscription { events { ${FIELDS} } }`);
+    // Live once an event published after it arrives: then the tick's events come from its bus message.
+    must(await s.gql(`mutation { publishEvent(input: { type: "probe" }) { seq } }`, {}, TEST_ADMIN_TOKEN));
+    await within(live.received(1), 5_000, () => "the probe");
+    const since = live.values[0]!.events.seq;
+    let t!: Awaited<ReturnType<TickLeader["tick"]>>;
+    // The idle statement, then one that delivers: two round trips, not an interactive transaction.
+    expect(await dbQueriesDuring(s.url, async () => (t = await leader.tick()))).toBe(2);
+    expect(t.eventsPropagated).toBe(2);
+    expect(BigInt(t.lastSeq)).toBe(BigInt(since) + 2n);
+    await within(live.received(3), 5_000, () => "the two delivered events");
+    // As a read of the log gives them: in publish order, consecutive seqs, the tick's number.
+    const read = must(
+      await s.gql<{ events: { nodes: Delivered[] } }>(
+        `query { events(last: 2) { nodes { ${FIELDS} } } }`,
+        {},
+        TEST_ADMIN_TOKEN,
+      ),
+    ).events.nodes;
+    expect(live.values.slice(1).map((v) => v.events)).toEqual(read);
+    expect(read.map((e) => e.id)).toEqual(published.map((e) => e.id));
+    expect(read.map((e) => e.seq)).toEqual([BigInt(since) + 1n, BigInt(since) + 2n].map(String));
+    expect(read.every((e) => e.tick === t.number)).toBe(true);
     expect(await dbQueriesDuring(s.url, () => leader.tick())).toBe(1);
+    live.stop();
+  });
+
+  it("ticks delivering while publishers publish keep the seqs gapless: every event once, in commit order", async () => {
+    const read = async (after: string) =>
+      must(
+        await s.gql<{ events: { nodes: { id: string; seq: string; status: string }[] } }>(
+          `query($after: Int64) { events(after: $after, first: 500) { nodes { id seq status } } }`,
+          { after },
+          TEST_ADMIN_TOKEN,
+        ),
+      ).events.nodes;
+    const since = must(
+      await s.gql<{ eventLog: { lastSeq: string } }>(`query { eventLog { lastSeq } }`, {}, TEST_ADMIN_TOKEN),
+    ).eventLog.lastSeq;
+    const admin = await pool.connect(TEST_ADMIN_TOKEN);
+    const live = subscribe<{ events: { seq: string } }>(
+      admin,
+      `subscription($since: Int64) { events(since: $since) { seq } }`,
+      {
+        since,
+      },
+    );
+    const sent: string[] = [];
+    let publishing = true;
+    const ticking = (async () => {
+      while (publishing) await leader.tick();
+    })();
+    // 4 publishers, each call one IMMEDIATE event (takes the next seq at once) and two for the tick.
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let i = 0; i < 20; i++) {
+          const r = must(
+            await s.gql<{ publishEvents: { id: string }[] }>(
+              `mutation { publishEvents(inputs: [{ type: "race", delivery: NEXT_TICK }, { type: "race" },
+                                                 { type: "race", delivery: NEXT_TICK }]) { id } }`,
+              {},
+              TEST_ADMIN_TOKEN,
+            ),
+          );
+          sent.push(...r.publishEvents.map((e) => e.id));
+        }
+      }),
+    );
+    publishing = false;
+    await ticking;
+    await leader.tick(); // what was still pending
+    const stored = await read(since);
+    expect(stored.map((e) => e.seq)).toEqual(stored.map((_, i) => String(BigInt(since) + BigInt(i + 1))));
+    expect(stored.every((e) => e.status === "DELIVERED")).toBe(true);
+    expect(stored.map((e) => e.id).sort()).toEqual([...sent].sort());
+    // A live subscriber got them all once, in seq order.
+    await within(live.received(sent.length), 10_000, () => `${sent.length} events live`);
+    expect(live.values.map((v) => v.events.seq)).toEqual(stored.map((e) => e.seq));
+    live.stop();
   });
 
   it("never gives a tick number twice, though the number's commit does not wait for the disk", async () => {

@@ -241,31 +241,34 @@ export class EventLog {
   }
 
   /**
-   * Delivers the pending events, oldest first (at most 10,000), inside the tick's transaction,
-   * which holds the universe_state row lock: each gets the next seq and tick `tick`. Returns
-   * them in seq order, and the last seq after them. Publish them after the commit.
+   * Delivers the pending events, oldest first (at most 10,000), in ONE statement (its own
+   * durable transaction): it raises `last_seq` by their number, which takes the universe_state
+   * row lock (publishes wait, so seqs stay gapless and commit in order), numbers them from the
+   * seq it found under the lock, and marks them delivered at tick `tick`. Events that became
+   * pending while it waited for the lock go with the next tick. Returns them in seq order, and
+   * the last seq after them (null when the universe_state row is missing). Publish them after
+   * it returns.
    */
-  async deliverPending(
-    tx: Tx,
-    tick: bigint,
-    at: Date,
-    lastSeq: bigint,
-  ): Promise<{ delivered: EventRow[]; lastSeq: bigint }> {
-    const pending = await tx.event.findMany({
-      where: { status: "PENDING" },
-      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-      select: { id: true },
-      take: MAX_PROPAGATED,
-    });
-    if (pending.length === 0) return { delivered: [], lastSeq };
-    const ids = pending.map((p) => p.id);
-    const seqs = ids.map((_, i) => (lastSeq + BigInt(i + 1)).toString());
-    await tx.$executeRaw`
-      UPDATE events e SET seq = v.seq, status = 'DELIVERED', tick = ${tick}, delivered_at = ${at}
-        FROM unnest(${ids}::uuid[], ${seqs}::bigint[]) AS v(id, seq) WHERE e.id = v.id`;
-    await tx.$executeRaw`UPDATE universe_state SET last_seq = last_seq + ${ids.length} WHERE id = 1`;
-    const delivered = await tx.event.findMany({ where: { id: { in: ids } }, orderBy: { seq: "asc" } });
-    return { delivered, lastSeq: lastSeq + BigInt(ids.length) };
+  async deliverPending(tick: bigint, at: Date): Promise<{ delivered: EventRow[]; lastSeq: bigint | null }> {
+    const rows = await this.prisma.$queryRaw<
+      (EventRow & { lastSeq: bigint | null })[]
+    >`/* prepared: event-log-deliver */
+      WITH pending AS (
+        SELECT id, row_number() OVER (ORDER BY created_at, id) AS n
+          FROM events WHERE status = 'PENDING' ORDER BY created_at, id LIMIT ${MAX_PROPAGATED}),
+      s AS (UPDATE universe_state SET last_seq = last_seq + (SELECT count(*) FROM pending)
+             WHERE id = 1 RETURNING last_seq, last_seq - (SELECT count(*) FROM pending) AS base),
+      d AS (
+        UPDATE events e SET seq = s.base + p.n, status = 'DELIVERED', tick = ${tick}, delivered_at = ${at}
+          FROM pending p, s WHERE e.id = p.id
+        RETURNING e.id, e.seq, e.type, e.source_game_id AS "sourceGameId", e.target_game_id AS "targetGameId",
+                  e.target_realm AS "targetRealm", e.recipient_game_ids AS "recipientGameIds", e.broadcast, e.data,
+                  e.delivery::text AS delivery, e.status::text AS status, e.tick, e.idempotency_key AS "idempotencyKey",
+                  e.request_hash AS "requestHash", e.created_at AS "createdAt", e.delivered_at AS "deliveredAt")
+      SELECT d.*, s.last_seq AS "lastSeq" FROM s LEFT JOIN d ON true ORDER BY d.seq`;
+    const lastSeq = rows[0]?.lastSeq ?? null;
+    const delivered = rows.flatMap(({ lastSeq: _, ...e }) => (e.id === null ? [] : [e as EventRow]));
+    return { delivered, lastSeq };
   }
 
   /**

@@ -128,7 +128,7 @@ export class TickLeader {
    * with nothing to deliver is ONE statement (raise current_tick, and read the last seq, the
    * games version (the sum of games_version's 64 slots) and whether any event is pending, the
    * latter once it holds the row lock: `events_pending()`): its cost does not grow with the games.
-   * Pending events are then delivered in a transaction of their own under the row lock, and
+   * Pending events are then delivered by one more statement (`EventLog.deliverPending`), and
    * the games' tick rates are re-read only when the games version moved.
    *
    * The tick number's commit does not wait for the disk (`synchronous_commit = off` for that
@@ -159,12 +159,9 @@ export class TickLeader {
     let delivered: EventRow[] = [];
     let lastSeq = state.last_seq;
     if (state.pending) {
-      // Takes the sequencer row lock: publishes wait, so seqs stay gapless and in commit order.
-      ({ delivered, lastSeq } = await prisma.$transaction(async (tx) => {
-        const [locked] = await tx.$queryRaw<{ last_seq: bigint }[]>`
-          SELECT last_seq FROM universe_state WHERE id = 1 FOR UPDATE`;
-        return log.deliverPending(tx, number, startedAt, locked!.last_seq);
-      }));
+      const result = await log.deliverPending(number, startedAt);
+      if (result.lastSeq === null) throw new Error("universe_state row is missing: run the migrations");
+      ({ delivered, lastSeq } = result as { delivered: EventRow[]; lastSeq: bigint });
     }
     if (gamesVersion !== this.#rates?.version) this.#rates = { version: gamesVersion, ...(await this.#readRates()) };
     const gamesSynced = this.#rates.synced(number);
