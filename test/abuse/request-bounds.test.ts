@@ -10,6 +10,8 @@ import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/s
 import { connectWs } from "../support/ws.ts";
 import { createDeveloper, seedGame } from "../support/fixtures.ts";
 import { dbQueriesDuring } from "../support/metrics.ts";
+import { ROUND_TRIP_COST } from "../../server/src/platform/graphql/query-cost.ts";
+import { buildGraphQLSchema } from "../../server/src/schema.ts";
 
 /** Heap the server (in this process) may grow by while it is abused. */
 const MEMORY_BUDGET_BYTES = 150 * 1024 * 1024;
@@ -130,6 +132,34 @@ describe("bounded requests and frames", () => {
       const dev = await createDeveloper(s, "Bounds");
       const game = await seedGame(s, dev, "bounds-game");
       player = game.players[0]!.token;
+    });
+
+    it("prices every root query field at one database round trip or more, so aliases cannot multiply reads cheaply", async () => {
+      const query = (await buildGraphQLSchema()).getQueryType()!;
+      for (const field of Object.values(query.getFields())) {
+        const complexity = field.extensions["complexity"];
+        expect(typeof complexity, field.name).toBe("function");
+        const price = (complexity as (o: { args: object; childComplexity: number }) => number)({
+          args: {},
+          childComplexity: 1,
+        });
+        expect(price, field.name).toBeGreaterThanOrEqual(ROUND_TRIP_COST + 1);
+      }
+    });
+
+    // 500 aliases (11 tokens each) stay under MAX_QUERY_TOKENS (10,000): the cost is what refuses them.
+    it("refuses 500 aliases of game(id) before reading anything; as many as the cost allows are answered", async () => {
+      const games = (n: number) =>
+        `{ ${Array.from({ length: n }, (_, i) => `g${i}: game(id: "bounds-game") { id }`).join(" ")} }`;
+      await post("{ __typename }", player);
+      let r: Answer | undefined;
+      expect(await dbQueriesDuring(s.url, async () => (r = await post(games(500), player)))).toBe(0);
+      expectRefused(r!, "QUERY_TOO_COMPLEX");
+      expect(r!.json.errors?.[0]?.message).toMatch(/costs 25500, over the limit of 25000/);
+      await underAbuse(() => post(games(500), player));
+      r = await post(games(100), player);
+      expect(r.json.errors).toBeUndefined();
+      expect(Object.keys(r.json.data as object)).toHaveLength(100);
     });
 
     const universes = (n: number) =>

@@ -9,6 +9,7 @@ import { DEFAULT_EVENTS_PAGE, EventsArgs } from "./events.args.ts";
 import { listEvents } from "./list-events.ts";
 import { PublishEventInput } from "./publish-event.input.ts";
 import { publishEvent, publishEvents } from "./publish-event.ts";
+import { ROUND_TRIP_COST, roundTrips } from "../../platform/graphql/query-cost.ts";
 
 @Resolver(() => Event)
 export class EventsResolver {
@@ -17,7 +18,7 @@ export class EventsResolver {
     description:
       "Delivered events you may see, oldest first: the first `first` after `after`, or the last `last` before `before`.",
     complexity: ({ args, childComplexity }) =>
-      1 + childComplexity * Number(args["last"] ?? args["first"] ?? DEFAULT_EVENTS_PAGE),
+      ROUND_TRIP_COST + childComplexity * Number(args["last"] ?? args["first"] ?? DEFAULT_EVENTS_PAGE),
   })
   async events(
     @Ctx() { principal, services }: Context,
@@ -27,7 +28,10 @@ export class EventsResolver {
   }
 
   @Authorized()
-  @Query(() => EventLog, { description: "Where the event log ends and what retention kept: one row." })
+  @Query(() => EventLog, {
+    description: "Where the event log ends and what retention kept: one row.",
+    complexity: roundTrips(1),
+  })
   async eventLog(@Ctx() { services }: Context): Promise<EventLog> {
     return services.realtime.log.head();
   }

@@ -12,6 +12,7 @@ import { heartbeat } from "./games.service.ts";
 import { registerGame } from "./register-game.ts";
 import { RegisterGameInput } from "./register-game.input.ts";
 import { RegisterGamePayload } from "./register-game.payload.ts";
+import { roundTrips } from "../../platform/graphql/query-cost.ts";
 
 function requireSlug(id: string): void {
   if (!SLUG.test(id)) throw badInput("id must be 3–40 characters of a-z, 0-9 and '-', starting with a letter", "id");
@@ -23,6 +24,7 @@ export class GamesResolver {
   @Query(() => [Game], {
     description:
       "The games you may see, by id: all for admins, your own for developers, the registered ones for games and players.",
+    complexity: roundTrips(1),
   })
   async games(
     @Ctx() { principal: p, services }: Context,
@@ -39,7 +41,7 @@ export class GamesResolver {
   }
 
   @Authorized()
-  @Query(() => Game, { description: "One game's public card." })
+  @Query(() => Game, { description: "One game's public card.", complexity: roundTrips(1) })
   async game(@Ctx() { principal, services }: Context, @Arg("id", () => ID) id: string): Promise<Game> {
     const game = await services.prisma.game.findUnique({ where: { id } });
     checkGame(principal, game, "directory", { what: "Game", id });

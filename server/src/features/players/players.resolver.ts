@@ -6,11 +6,15 @@ import { PlayerToken } from "./player-token.type.ts";
 import { Player } from "./player.type.ts";
 import { findPlayer } from "./players.service.ts";
 import { UpsertPlayerInput } from "./upsert-player.input.ts";
+import { roundTrips } from "../../platform/graphql/query-cost.ts";
 
 @Resolver(() => Player)
 export class PlayersResolver {
   @Authorized()
-  @Query(() => [Player], { description: "A game's players. `gameId` defaults to the caller's game." })
+  @Query(() => [Player], {
+    description: "A game's players. `gameId` defaults to the caller's game.",
+    complexity: roundTrips(3), // the game, its players, who is online
+  })
   async players(
     @Ctx() ctx: Context,
     @Arg("gameId", () => ID, { nullable: true }) gameId?: string | null,

@@ -8,12 +8,14 @@ import { CreateRealmInput } from "./create-realm.input.ts";
 import { Realm } from "./realm.type.ts";
 import { RealmsArgs } from "./realms.args.ts";
 import { selectorWhere } from "./realm-selector.input.ts";
+import { roundTrips } from "../../platform/graphql/query-cost.ts";
 
 @Resolver(() => Realm)
 export class RealmsResolver {
   @Authorized()
   @Query(() => [Realm], {
     description: "Realms by game and address. Realms of unregistered games are left out, except for their owners.",
+    complexity: roundTrips(1),
   })
   async realms(@Ctx() { principal, services }: Context, @Args(() => RealmsArgs) args: RealmsArgs): Promise<Realm[]> {
     return services.prisma.realm.findMany({

@@ -10,17 +10,21 @@ import { RoomOccupants } from "./room-occupants.type.ts";
 import { Room } from "./room.type.ts";
 import { requireRoom } from "./rooms.service.ts";
 import { present } from "../../platform/graphql/loaders.ts";
+import { roundTrips } from "../../platform/graphql/query-cost.ts";
 
 @Resolver(() => Room)
 export class RoomsResolver {
   @Authorized()
-  @Query(() => Room)
+  @Query(() => Room, { complexity: roundTrips(1) })
   async room(@Ctx() { principal, services }: Context, @Arg("id", () => ID) id: string): Promise<Room> {
     return requireRoom(services.prisma, principal, id, "private", "id");
   }
 
   @Authorized()
-  @Query(() => RoomOccupants, { description: "The online players in a room now, with the room's version." })
+  @Query(() => RoomOccupants, {
+    description: "The online players in a room now, with the room's version.",
+    complexity: roundTrips(4), // the room; its version and players (a transaction); who is online
+  })
   async roomOccupants(
     @Ctx() { principal, services }: Context,
     @Arg("roomId", () => ID) roomId: string,

@@ -26,6 +26,19 @@ const { fieldExtensionsEstimator, getComplexity, simpleEstimator } = createRequi
   "graphql-query-complexity",
 ) as typeof QueryComplexity;
 
+/**
+ * What one database round trip costs against MAX_QUERY_COST, on a root field that makes it:
+ * priced like 50 plain fields (as `universe`), so the default limit (25,000) lets a request make
+ * about 500, however it aliases them. Fields below the root read through loaders batched per
+ * request (one query per field, whatever the number of parents), so they cost 1 like any field.
+ */
+export const ROUND_TRIP_COST = 50;
+
+/** The cost of a root field that makes `roundTrips` round trips (Postgres or Redis) before what it selects. */
+export function roundTrips(n: number): QueryComplexity.ComplexityEstimator {
+  return ({ childComplexity }) => n * ROUND_TRIP_COST + childComplexity;
+}
+
 /** What is known of one parsed document's cost, against one schema. */
 interface DocumentCost {
   /** Whether a variable can change the cost (see `costReadsVariables`). */
