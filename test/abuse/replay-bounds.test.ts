@@ -133,3 +133,66 @@ describe("replays of a log of large events", () => {
     }
   });
 });
+
+// Live events queue behind a replay that is stalled (the client stopped reading): each
+// subscription may hold SUBSCRIPTION_BUFFER_SIZE of them, but the connection as a whole only
+// MAX_CONNECTION_QUEUE_BYTES, so a client with many stalled subscriptions is bounded as a whole.
+describe("a connection's queue budget", () => {
+  let s: TestServer;
+  let since: bigint;
+  const QUEUE_BYTES = 256 * 1024;
+
+  beforeAll(async () => {
+    // Per subscription, 1000 events of 60 KB could wait; the socket's own bound is far away; and
+    // the keep-alive is long: what drops the stalled client here can only be the budget.
+    s = await startTestServer({
+      MAX_CONNECTION_QUEUE_BYTES: String(QUEUE_BYTES),
+      SUBSCRIPTION_BUFFER_SIZE: "1000",
+      MAX_SOCKET_BUFFER_BYTES: String(256 * 1024 * 1024),
+      WEBSOCKET_KEEPALIVE_SECONDS: "300",
+    });
+    // More than loopback's buffers hold (~4 MB), so replaying it stalls when the client stops reading.
+    since = await appendEvents(s.app.services.prisma, 200, "backlog", { dataBytes: DATA_BYTES });
+    s.app.services.realtime.feed.catchUp();
+    await s.app.services.realtime.feed.settled();
+  });
+  afterAll(async () => {
+    await s?.stop();
+  });
+
+  it("closes a stalled connection with 4010 once its subscriptions' queued live events pass MAX_CONNECTION_QUEUE_BYTES", async () => {
+    const slow = () => metricValue(s.url, "multiverse_slow_consumer_disconnects_total");
+    const before = await slow();
+    const c = connectWs(s.url, TEST_ADMIN_TOKEN);
+    try {
+      await c.connected;
+      c.socket()!.pause();
+      const subs = Array.from({ length: 4 }, () => subscribe(c, REPLAY, { s: since.toString() }));
+      expect(subs).toHaveLength(4);
+      // Live events while the replays are stuck: 4 subscriptions x 60 KB each pass 256 KiB within
+      // a few; without the budget, 100 of them would still fit every subscription's own bound.
+      let published = 0;
+      while ((await slow()) === before) {
+        if (published >= 100) throw new Error(`no slow-consumer close after ${published} live events`);
+        const r = await fetch(`${s.url}/graphql`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+          body: JSON.stringify({
+            query: `mutation($d: JSON!) { publishEvent(input: { type: "live", data: $d }) { seq } }`,
+            variables: { d: { pad: "x".repeat(DATA_BYTES) } },
+          }),
+        });
+        expect(((await r.json()) as { errors?: unknown }).errors).toBeUndefined();
+        published++;
+      }
+      expect(published).toBeLessThan(10);
+      c.socket()!.resume();
+      const closed = await c.closed;
+      expect(closed.code).toBe(4010);
+      expect(closed.reason).toMatch(/since/);
+    } finally {
+      c.socket()?.resume();
+      await c.dispose();
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { closeSlowConsumer, type Context } from "../../platform/graphql/context.ts";
+import { subscriptionQueue, type Context } from "../../platform/graphql/context.ts";
 import { apiError, badInput, ErrorCode } from "../../platform/errors/errors.ts";
 import { eventStream } from "../../platform/realtime/event-stream.ts";
 import type { EventRow } from "../../platform/realtime/channels.ts";
@@ -13,7 +13,7 @@ export async function subscribeEvents(
   ctx: Context,
   { gameId, since }: { gameId?: string | null; since?: bigint | null },
 ): Promise<AsyncIterable<EventRow>> {
-  const { prisma, realtime, config } = ctx.services;
+  const { prisma, realtime } = ctx.services;
   const visibility = await eventVisibility(prisma, ctx.principal, gameId);
   if (since !== undefined && since !== null) {
     const state = await realtime.log.head();
@@ -33,8 +33,7 @@ export async function subscribeEvents(
     // The connection's turn first, then the node's: a connection waiting for its own slot holds none of the node's.
     gate: (read) => (connection ? connection.replayGate(() => realtime.replayGate(read)) : realtime.replayGate(read)),
     since: since ?? null,
-    capacity: config.subscriptionBufferSize,
-    onOverflow: () => closeSlowConsumer(ctx),
+    ...subscriptionQueue<EventRow>(ctx),
     // An Event's fields read nothing but the event itself (no principal, no loader), so every
     // subscriber with the same operation gets the same payload: live events are rendered once
     // per group and sent to each (visibility is still decided per subscriber, above).

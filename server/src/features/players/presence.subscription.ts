@@ -1,18 +1,15 @@
 import { Arg, Authorized, Ctx, ID, Resolver, Root, Subscription } from "type-graphql";
 import { actingGameId, requireGame } from "../../platform/auth/access.ts";
-import { closeSlowConsumer, type Context } from "../../platform/graphql/context.ts";
+import { subscriptionQueue, type Context } from "../../platform/graphql/context.ts";
 import { channels, type PresenceMessage } from "../../platform/realtime/channels.ts";
 import { liveStream } from "../../platform/realtime/live-stream.ts";
 import { PresenceChange } from "./presence-change.type.ts";
 
 async function subscribePresence(ctx: Context, gameId: string | null | undefined) {
-  const { prisma, channels: bus, config } = ctx.services;
+  const { prisma, channels: bus } = ctx.services;
   const id = actingGameId(ctx.principal, gameId);
   await requireGame(prisma, ctx.principal, id, "private");
-  return liveStream<PresenceMessage>((push) => bus.subscribe(channels.presence(id), push), {
-    capacity: config.subscriptionBufferSize,
-    onOverflow: () => closeSlowConsumer(ctx),
-  });
+  return liveStream<PresenceMessage>((push) => bus.subscribe(channels.presence(id), push), subscriptionQueue(ctx));
 }
 
 @Resolver(() => PresenceChange)

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Resolver, Root, Subscription } from "type-graphql";
-import { closeSlowConsumer, type Context } from "../../platform/graphql/context.ts";
+import { subscriptionQueue, type Context } from "../../platform/graphql/context.ts";
 import { channels, type RoomMessage } from "../../platform/realtime/channels.ts";
 import type { DirectSink, Fanout } from "../../platform/realtime/fanout.ts";
 import { handOver, liveStream } from "../../platform/realtime/live-stream.ts";
@@ -15,7 +15,7 @@ import { requireRoom } from "./rooms.service.ts";
  * same operation share one rendering of each change.
  */
 async function subscribeRoom(ctx: Context, roomId: string): Promise<AsyncIterable<RoomMessage>> {
-  const { channels: bus, realtime, config } = ctx.services;
+  const { channels: bus, realtime } = ctx.services;
   const room = await requireRoom(ctx.services.prisma, ctx.principal, roomId, "private");
   const channel = channels.room(roomId);
   let shared: { fanout: Fanout<RoomMessage>; release: () => Promise<void> } | undefined;
@@ -33,7 +33,8 @@ async function subscribeRoom(ctx: Context, roomId: string): Promise<AsyncIterabl
         await shared?.release();
       };
     },
-    { capacity: config.subscriptionBufferSize, onOverflow: () => closeSlowConsumer(ctx) },
+    // A change carries the room's whole list: it weighs what its occupants do.
+    { ...subscriptionQueue<RoomMessage>(ctx), weigh: (m) => 256 + 128 * m.occupants.length },
     async function* (live, signal) {
       const snapshot = await realtime.occupancy.snapshot(roomId, room.gameId);
       let last = snapshot.version;

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, ID, Resolver, Root, Subscription } from "type-graphql";
 import { requireGame } from "../../platform/auth/access.ts";
-import { closeSlowConsumer, type Context } from "../../platform/graphql/context.ts";
+import { subscriptionQueue, type Context } from "../../platform/graphql/context.ts";
 import type { TickMessage } from "../../platform/realtime/channels.ts";
 import { liveStream } from "../../platform/realtime/live-stream.ts";
 import { Tick } from "./tick.type.ts";
@@ -14,10 +14,10 @@ async function subscribeTicks(ctx: Context, gameId: string | null | undefined): 
   const game = gameId ?? (p.kind === "game" || p.kind === "player" ? p.gameId : null);
   if (game) await requireGame(ctx.services.prisma, p, game, "directory");
   const { ticks } = ctx.services.realtime;
-  return liveStream<TickMessage>((push) => (game ? ticks.listenGame(game, push) : ticks.listen(push)), {
-    capacity: ctx.services.config.subscriptionBufferSize,
-    onOverflow: () => closeSlowConsumer(ctx),
-  });
+  return liveStream<TickMessage>(
+    (push) => (game ? ticks.listenGame(game, push) : ticks.listen(push)),
+    subscriptionQueue(ctx),
+  );
 }
 
 @Resolver(() => Tick)

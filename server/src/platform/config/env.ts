@@ -45,6 +45,13 @@ const schema = z.object({
     .int()
     .min(65_536)
     .default(4 * 1024 * 1024),
+  // What one connection's subscriptions may have waiting together (16 subscriptions stalled at
+  // SUBSCRIPTION_BUFFER_SIZE would otherwise hold 16 x 16 MiB).
+  MAX_CONNECTION_QUEUE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(65_536)
+    .default(16 * 1024 * 1024),
   PRESENCE_TTL_SECONDS: z.coerce.number().min(1).max(3600).default(15),
   WEBSOCKET_KEEPALIVE_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
   // A stopping node drains this long at most, then exits 0 (docs/operations.md, "Shutdown").
@@ -94,6 +101,8 @@ export interface Config {
   subscriptionBufferSize: number;
   /** Bytes a WebSocket may have unsent before it counts as a slow consumer. */
   maxSocketBufferBytes: number;
+  /** Bytes all of a connection's subscriptions may have queued before it counts as a slow consumer. */
+  maxConnectionQueueBytes: number;
   /** How long presence outlives a node that stopped renewing it (a crashed node). */
   presenceTtlSeconds: number;
   /** The tick leader's lease; another node takes over within two lease periods. */
@@ -160,6 +169,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxConcurrentReplays: e.MAX_CONCURRENT_REPLAYS,
     subscriptionBufferSize: e.SUBSCRIPTION_BUFFER_SIZE,
     maxSocketBufferBytes: e.MAX_SOCKET_BUFFER_BYTES,
+    maxConnectionQueueBytes: e.MAX_CONNECTION_QUEUE_BYTES,
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
     tickLeaseMs: e.TICK_LEASE_MS,
     websocketKeepAliveSeconds: e.WEBSOCKET_KEEPALIVE_SECONDS,

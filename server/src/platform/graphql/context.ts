@@ -1,6 +1,8 @@
 import type { Principal } from "../auth/principal.ts";
+import type { ByteBudget } from "../realtime/bounded-queue.ts";
 import type { ReplayGate } from "../realtime/event-stream.ts";
 import type { DirectSink } from "../realtime/fanout.ts";
+import type { LiveOptions } from "../realtime/live-stream.ts";
 import type { Services } from "../services.ts";
 import type { Loaders } from "./loaders.ts";
 
@@ -10,6 +12,8 @@ export interface Connection {
   closeSlowConsumer(reason: string): void;
   /** Runs one replay read when the connection has a slot free. */
   replayGate: ReplayGate;
+  /** Bytes all the connection's subscriptions may have waiting together (MAX_CONNECTION_QUEUE_BYTES). */
+  queueBudget: ByteBudget;
 }
 
 /** The close reason a slow consumer reads: it resumes where it was. */
@@ -35,4 +39,17 @@ export interface Context {
 /** Closes the connection of a consumer that fell too far behind: it resumes with `since`. */
 export function closeSlowConsumer(ctx: Context): void {
   ctx.connection?.closeSlowConsumer(SLOW_CONSUMER_REASON);
+}
+
+/**
+ * How a subscription's live items wait for its consumer: at most SUBSCRIPTION_BUFFER_SIZE of
+ * them, and over WebSocket within the connection's queue budget; past either, the connection
+ * is closed as a slow consumer (4010).
+ */
+export function subscriptionQueue<T>(ctx: Context): LiveOptions<T> {
+  return {
+    capacity: ctx.services.config.subscriptionBufferSize,
+    onOverflow: () => closeSlowConsumer(ctx),
+    budget: ctx.connection?.queueBudget,
+  };
 }

@@ -11,7 +11,7 @@ import { subscriptionSink } from "../graphql/subscription-sink.ts";
 import type { RequestPipeline } from "../graphql/pipeline.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { CloseCode } from "../../../../sdk/src/protocol.ts";
-import { ConnectionSession, PresenceUnavailableError } from "../realtime/connection-session.ts";
+import { ConnectionSession, PresenceUnavailableError, type SessionDeps } from "../realtime/connection-session.ts";
 import type { Services } from "../services.ts";
 
 /**
@@ -70,6 +70,15 @@ export function attachWebSocket(
   // A frame may be as large as an HTTP body, no larger: ws closes a bigger one with 1009 before
   // reading it whole (its own default, 100 MiB, would be read and parsed first).
   const frames = new NextFrames();
+  // What every connection's session needs: one object for all of them.
+  const sessionDeps: SessionDeps = {
+    presence: realtime.presence,
+    credentials: realtime.credentials,
+    metrics,
+    logger,
+    maxSubscriptions: config.maxSubscriptionsPerConnection,
+    maxQueueBytes: config.maxConnectionQueueBytes,
+  };
   const wss = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: config.maxRequestBytes });
 
   // ws closes a socket on a client's protocol fault (a frame over maxPayload, a malformed frame:
@@ -95,16 +104,7 @@ export function attachWebSocket(
           if (socket.readyState === socket.OPEN) socket.close(code, reason);
         };
         // Created before the first await, so a close that comes meanwhile reaches it (onClose).
-        const session = new ConnectionSession(
-          {
-            presence: realtime.presence,
-            credentials: realtime.credentials,
-            metrics,
-            logger,
-            maxSubscriptions: config.maxSubscriptionsPerConnection,
-          },
-          endSocket,
-        );
+        const session = new ConnectionSession(sessionDeps, endSocket);
         ctx.extra.session = session;
         ctx.extra.connectionId = randomUUID();
         let principal;

@@ -1,7 +1,7 @@
 // BoundedQueue, the buffer between a bus handler and one subscriber: it never makes the producer
 // wait, holds at most `capacity` items, and fails (dropping everything) one item past that.
 import { describe, expect, it } from "vitest";
-import { BoundedQueue, QueueOverflowError } from "./bounded-queue.ts";
+import { BoundedQueue, ByteBudget, QueueOverflowError } from "./bounded-queue.ts";
 
 /** Everything the queue yields until it ends; the error it ends with, if any. */
 async function drain<T>(q: BoundedQueue<T>): Promise<{ items: T[]; error?: unknown }> {
@@ -69,5 +69,28 @@ describe("BoundedQueue", () => {
     const done = new BoundedQueue<number>(5, { signal: AbortSignal.abort() });
     expect(done.push(1)).toBe(false);
     expect(await drain(done)).toEqual({ items: [] });
+  });
+
+  it("queues sharing a byte budget hold what it allows together; the one that passes it overflows alone", async () => {
+    const budget = new ByteBudget(100);
+    const weigh = (s: string) => s.length;
+    const overflowed: string[] = [];
+    const a = new BoundedQueue<string>(10, { budget, weigh, onOverflow: () => overflowed.push("a") });
+    const b = new BoundedQueue<string>(10, { budget, weigh, onOverflow: () => overflowed.push("b") });
+    expect(a.push("x".repeat(60))).toBe(true);
+    expect(b.push("y".repeat(30))).toBe(true);
+    expect(budget.used).toBe(90);
+    // Taking gives the weight back: b has room again.
+    expect(a.take()).toBe("x".repeat(60));
+    expect(budget.used).toBe(30);
+    expect(b.push("y".repeat(70))).toBe(true);
+    expect(a.push("z")).toBe(false);
+    expect(overflowed).toEqual(["a"]);
+    expect((await drain(a)).error).toMatchObject({ message: "more than 100 bytes waiting on the connection" });
+    // b is untouched; dropping it (its consumer left) gives back what it held.
+    expect(budget.used).toBe(100);
+    b.drop();
+    expect(budget.used).toBe(0);
+    expect(b.push("w")).toBe(true);
   });
 });

@@ -6,6 +6,7 @@ import { CloseCode } from "../../../../sdk/src/protocol.ts";
 import type { CredentialWatch } from "./credential-watch.ts";
 import type { ReplayGate } from "./event-stream.ts";
 import type { Presence } from "./presence.ts";
+import { ByteBudget } from "./bounded-queue.ts";
 
 export interface SessionDeps {
   presence: Presence;
@@ -13,6 +14,8 @@ export interface SessionDeps {
   metrics: Metrics;
   logger: Logger;
   maxSubscriptions: number;
+  /** Bytes the connection's subscriptions may have waiting together (MAX_CONNECTION_QUEUE_BYTES). */
+  maxQueueBytes: number;
 }
 
 /** Thrown by `open` when presence could not be recorded: the transport closes with 1013. */
@@ -42,6 +45,8 @@ export class ConnectionSession {
   #replays: LimitFunction | undefined;
   /** This connection's turn for replay reads (REPLAYS_PER_CONNECTION at once). */
   readonly replayGate: ReplayGate = (read) => (this.#replays ??= pLimit(REPLAYS_PER_CONNECTION))(read);
+  /** Made when a subscription first queues (most connections' subscriptions go live at once). */
+  #queueBudget: ByteBudget | undefined;
 
   constructor(
     private readonly deps: SessionDeps,
@@ -51,6 +56,11 @@ export class ConnectionSession {
 
   get principal(): Principal | undefined {
     return this.#principal;
+  }
+
+  /** What all this connection's subscriptions may have waiting together. */
+  get queueBudget(): ByteBudget {
+    return (this.#queueBudget ??= new ByteBudget(this.deps.maxQueueBytes));
   }
 
   get closed(): boolean {

@@ -8,10 +8,20 @@ import { handOver, liveStream, type HandOver, type LiveOptions } from "./live-st
 const REPLAY_PAGE = 500;
 const REPLAY_PAGE_BYTES = 1024 * 1024;
 
+/** Each event's weight against a connection's queue budget, worked out once per node (the feed shares its rows). */
+const weights = new WeakMap<EventRow, number>();
+
+/** About what an event takes waiting in a queue, and on the wire: its data's JSON, and the rest of the row. */
+export function eventWeight(e: EventRow): number {
+  let w = weights.get(e);
+  if (w === undefined) weights.set(e, (w = 512 + (JSON.stringify(e.data)?.length ?? 0)));
+  return w;
+}
+
 /** Runs one replay read when a slot is free (see EventStreamOptions.gate). */
 export type ReplayGate = <T>(read: () => Promise<T>) => Promise<T>;
 
-export interface EventStreamOptions extends LiveOptions {
+export interface EventStreamOptions extends Omit<LiveOptions<EventRow>, "weigh"> {
   /** Which events this subscriber may see, as a database filter (for the replay). */
   where: Prisma.EventWhereInput;
   /** The same rule in memory (for live events, never a query per event). */
@@ -45,7 +55,7 @@ export function eventStream(
       feed.listen((e) => {
         if (o.visible(e)) push(e);
       }),
-    o,
+    { capacity: o.capacity, onOverflow: o.onOverflow, budget: o.budget, weigh: eventWeight },
     async function* (live, signal) {
       let last = o.since ?? feed.last;
       if (o.since !== null) {

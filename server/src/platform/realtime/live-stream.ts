@@ -1,14 +1,21 @@
-import { BoundedQueue } from "./bounded-queue.ts";
+import { BoundedQueue, type ByteBudget } from "./bounded-queue.ts";
 import type { DirectSink, Fanout } from "./fanout.ts";
+
+/** What a waiting item weighs against a budget when its stream gives no `weigh`: a small message (a tick, a presence change). */
+const MESSAGE_WEIGHT = 256;
 
 /** Stops a listener; may be async (a bus channel is given back). */
 export type StopListening = () => unknown;
 
-export interface LiveOptions {
+export interface LiveOptions<T> {
   /** Items that may wait for a slow consumer before the stream fails (QueueOverflowError). */
   capacity: number;
-  /** Called when the consumer falls `capacity` behind (close its connection). */
+  /** Called when the consumer falls `capacity` behind, or past `budget` (close its connection). */
   onOverflow?: () => void;
+  /** Bytes the waiting items may hold together with the connection's other subscriptions'. */
+  budget?: ByteBudget | undefined;
+  /** An item's weight against `budget` (by default, that of a small message: 256 bytes). */
+  weigh?: (item: T) => number;
 }
 
 /**
@@ -20,16 +27,18 @@ export interface LiveOptions {
  */
 export function liveStream<T, R = T>(
   listen: (push: (item: T) => void) => StopListening | Promise<StopListening>,
-  options: LiveOptions,
+  options: LiveOptions<T>,
   body: (live: BoundedQueue<T>, signal: AbortSignal) => AsyncIterable<R> = (live) => live as AsyncIterable<R>,
 ): AsyncIterableIterator<R> {
   return stoppable(async function* (signal) {
-    const queue = new BoundedQueue<T>(options.capacity, { signal, onOverflow: options.onOverflow });
+    const { capacity, onOverflow, budget, weigh = () => MESSAGE_WEIGHT } = options;
+    const queue = new BoundedQueue<T>(capacity, { signal, onOverflow, budget, weigh });
     const stop = await listen((item) => void queue.push(item));
     try {
       yield* body(queue, signal);
     } finally {
       queue.close();
+      queue.drop();
       await stop();
     }
   });
