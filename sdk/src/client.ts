@@ -49,6 +49,12 @@ export type MultiverseClientOptions = CredentialOptions & {
   /** How subscriptions reconnect. Default: forever, from up to 250 ms to 10 s apart. */
   retry?: RetryOptions;
   /**
+   * Times a query or mutation answered SERVICE_UNAVAILABLE (the server changed nothing: a
+   * dependency is away for a moment, or the node is stopping) is sent again, each after the
+   * answer's `retryAfterMs`. Past it, the call rejects with that error. Default: 5; 0 turns it off.
+   */
+  unavailableRetries?: number;
+  /**
    * Messages a subscription keeps for a loop that has not taken them yet. Past it, `events`
    * pauses and resumes from where it was when the loop catches up (nothing lost); the other
    * subscriptions drop their oldest waiting message. Default: 1000.
@@ -170,7 +176,13 @@ export function createMultiverseClient(options: MultiverseClientOptions): Multiv
   const url = endpoint(options.url);
   const wsUrl = options.wsUrl ?? webSocketUrl(url);
   const credential = credentialOf(options);
-  const http = createHttpTransport({ url, fetch: options.fetch, credential, headers: options.headers ?? {} });
+  const http = createHttpTransport({
+    url,
+    fetch: options.fetch,
+    credential,
+    headers: options.headers ?? {},
+    unavailableRetries: Math.max(0, options.unavailableRetries ?? 5),
+  });
   const connection = new ConnectionManager({
     url: wsUrl,
     webSocketImpl: options.webSocketImpl,

@@ -10,6 +10,7 @@ import { registerGame } from "../support/fixtures.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
 import { connectWs } from "../support/ws.ts";
+import { createMultiverseClient, type MultiverseError } from "../../sdk/src/index.ts";
 import { waitUntil } from "../support/wait.ts";
 
 describe.skipIf(!onRealPostgres())("Postgres away for a moment", () => {
@@ -80,5 +81,32 @@ describe.skipIf(!onRealPostgres())("Postgres away for a moment", () => {
     }
     // Nothing but the outage itself was logged as an error: no stack reached a client.
     expect(JSON.stringify((await query(game.apiKey)).body)).not.toMatch(/stack|at \w+ \(/);
+  });
+
+  it("the SDK sends a call answered SERVICE_UNAVAILABLE again until Postgres is back; with no retries it rejects", async () => {
+    const statuses: number[] = [];
+    const counted = async (input: string, init: RequestInit) => {
+      const res = await fetch(input, init);
+      statuses.push(res.status);
+      return res;
+    };
+    const url = `${s.url}/graphql`;
+    const patient = createMultiverseClient({ url, apiKey: game.apiKey, fetch: counted, unavailableRetries: 30 });
+    const impatient = createMultiverseClient({ url, apiKey: game.apiKey, unavailableRetries: 0 });
+    let pending: ReturnType<typeof patient.games> | undefined;
+    await proxy.stop();
+    try {
+      const refused = (await impatient.games().catch((e: unknown) => e)) as MultiverseError;
+      expect(refused).toMatchObject({ code: "SERVICE_UNAVAILABLE", retryAfterMs: 1000, status: 503 });
+      pending = patient.games();
+      pending.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+      await waitUntil("the SDK to be answered 503", async () => statuses.includes(503), 10_000);
+    } finally {
+      await proxy.start();
+    }
+    const games = await pending!;
+    expect(games.map((g) => g.id)).toContain(game.id);
+    expect(statuses.at(-1)).toBe(200);
+    expect(statuses.slice(0, -1).every((status) => status === 503)).toBe(true);
   });
 });
