@@ -29,6 +29,7 @@ import { bounded, refuseWhileStopping, ShutdownState } from "./platform/http/shu
 import { attachWebSocket } from "./platform/http/websocket.ts";
 import { createLogger, type Logger } from "./platform/observability/logger.ts";
 import { Metrics } from "./platform/observability/metrics.ts";
+import { GameQuotas } from "./platform/quotas/game-quotas.ts";
 import { Realtime } from "./platform/realtime/realtime.ts";
 import { loadSecrets, type Secrets } from "./platform/config/secrets.ts";
 import { repositoryPath } from "./repository.ts";
@@ -105,6 +106,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     playerTokens: new PlayerTokens(secrets.jwtSecret, config.playerTokenTtlSeconds),
     adminToken: secrets.adminToken,
     realtime,
+    quotas: new GameQuotas(prisma, config.gameQuotas, config.credentialCacheSeconds * 1000),
   };
 
   const expressApp = express();

@@ -539,6 +539,31 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     await expect.poll(() => page.getByLabel("Room id").inputValue()).toBe(plaza);
   });
 
+  it("overrides a game's quotas from its page, and returns one to the setting", async () => {
+    await registerGame(s, TEST_ADMIN_TOKEN, "quota-game", { developerName: "Quota Dev" });
+    must(
+      await s.gql(`mutation { setGameQuotas(id: "quota-game", quotas: { players: 42 }) { id } }`, {}, TEST_ADMIN_TOKEN),
+    );
+    await signIn();
+    await page.getByRole("link", { name: "Games" }).click();
+    await page.getByRole("link", { name: "quota-game" }).click();
+    const form = page.getByRole("form", { name: "Quotas of quota-game" });
+    await expect.poll(() => form.getByLabel("Players").inputValue()).toBe("42");
+    await form.getByLabel("Rooms").fill("7");
+    await form.getByLabel("Players").fill(""); // back to the node's setting
+    await form.getByRole("button", { name: "Save quotas" }).click();
+    await form.getByRole("status").waitFor();
+    const { quotas } = must(
+      await s.gql<{ game: { quotas: { rooms: number; players: number } } }>(
+        `{ game(id: "quota-game") { quotas { rooms players } } }`,
+        {},
+        TEST_ADMIN_TOKEN,
+      ),
+    ).game;
+    expect(quotas).toEqual({ rooms: 7, players: s.app.services.config.gameQuotas.players });
+    await expect.poll(() => form.getByLabel("Players").inputValue()).toBe(String(quotas.players));
+  });
+
   it("signs in and registers a game with the keyboard alone", async () => {
     /** Presses Tab until the focused element is `name` (its label, aria-label or text). */
     const tabTo = async (name: string) => {

@@ -663,6 +663,25 @@ const mutationRows: Row[] = [
     unchanged: (vars) => adminGame(vars["id"] as string),
   },
   {
+    op: "setGameQuotas",
+    target: "a throwaway game of developer B",
+    doc: `mutation($id: ID!) { setGameQuotas(id: $id, quotas: { rooms: 1 }) { id quotas { rooms } } }`,
+    vars: async () => ({ id: (await registerGame(s, w.devB.key, fresh("tmp"))).id }),
+    // The admin's alone: not even the game's developer or the game itself may raise its quotas.
+    expect: all(UN, OK, FB, FB, FB, FB, FB, FB),
+    ok: async (d, { vars }) => {
+      expect(d["setGameQuotas"]).toEqual({ id: vars["id"], quotas: { rooms: 1 } });
+    },
+    unchanged: async (vars) => {
+      const r = await s.gql<{ game: { quotas: unknown } }>(
+        `query($id: ID!) { game(id: $id) { quotas { rooms } } }`,
+        { id: vars["id"] },
+        TEST_ADMIN_TOKEN,
+      );
+      return r.data?.game.quotas;
+    },
+  },
+  {
     op: "rotateGameKey",
     target: "a throwaway game of developer B",
     doc: `mutation($id: ID!) { rotateGameKey(id: $id) { apiKey game { id } } }`,

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type PrismaClient } from "../../server/src/platform/db/client.ts";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../server/src/platform/db/embedded.ts";
 import { migrate } from "../../server/src/platform/db/migrate.ts";
-import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { createTestDatabase, migrationNames, type TestDatabase } from "../support/database.ts";
 import { parsePrismaSchema, type ParsedField } from "./prisma-schema-parser.ts";
 
 const schema = parsePrismaSchema(fileURLToPath(new URL("../../prisma/schema.prisma", import.meta.url)));
@@ -48,13 +48,7 @@ describe("migrations and schema.prisma", () => {
       embedded = await startEmbeddedPostgres("memory://");
       url = embedded.url;
     }
-    expect(await migrate(url)).toEqual([
-      "20261121000000_init",
-      "20261121020000_event_retention",
-      "20261202000000_games_version",
-      "20261203000000_games_version_slots",
-      "20261203000100_move_players",
-    ]);
+    expect(await migrate(url)).toEqual(await migrationNames());
     client = new pg.Client({ connectionString: url });
     await client.connect();
     prisma = createPrismaClient(url, { embedded: embedded !== undefined });
@@ -73,13 +67,7 @@ describe("migrations and schema.prisma", () => {
          FROM _prisma_migrations`,
     );
     expect(rows).toEqual(
-      [
-        "20261121000000_init",
-        "20261121020000_event_retention",
-        "20261202000000_games_version",
-        "20261203000000_games_version_slots",
-        "20261203000100_move_players",
-      ].map((migration_name) => ({
+      (await migrationNames()).map((migration_name) => ({
         migration_name,
         len: 64,
         done: true,

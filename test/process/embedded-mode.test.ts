@@ -1,9 +1,10 @@
 // `npm start` with no settings: embedded PGlite and the in-memory bus, in a real process.
-import { mkdtemp, readdir, rm, stat, readFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorCode, gql } from "../support/graphql.ts";
+import { migrationNames } from "../support/database.ts";
 import { spawnServer, startServerProcess, type ServerProcess } from "../support/process.ts";
 
 // Each test starts the server as a child process (up to 60 s each under a loaded CI machine: tsx
@@ -26,10 +27,7 @@ describe("embedded mode", { timeout: 150_000 }, () => {
     expect(first.proc.output()).toMatch(/Database\s+embedded PGlite/);
     expect(first.proc.output()).toMatch(/Bus\s+in memory/);
     // Every migration in prisma/migrations, in order, applied on first start.
-    const migrations = (await readdir(new URL("../../prisma/migrations/", import.meta.url), { withFileTypes: true }))
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => entry.name)
-      .sort();
+    const migrations = await migrationNames();
     expect(migrations.length).toBeGreaterThan(4);
     expect(first.proc.output()).toContain(`"applied":${JSON.stringify(migrations)}`);
 

@@ -70,6 +70,7 @@ describe("SDK: queries and mutations", () => {
       "roomOccupantsSnapshot",
       "rotateDeveloperKey",
       "rotateGameKey",
+      "setGameQuotas",
       "setGameStatus",
       "ticks",
       "universe",
@@ -179,6 +180,8 @@ describe("SDK: queries and mutations", () => {
     const rotated = await dev.rotateGameKey({ id: "space-chess" });
     expect(rotated.apiKey).not.toBe(apiKey);
     expect((await failure(mv.games())).code).toBe("UNAUTHENTICATED");
+    const limited = await admin.setGameQuotas({ id: "space-chess", quotas: { rooms: 5 } });
+    expect(limited.quotas).toMatchObject({ rooms: 5 });
     expect((await dev.setGameStatus({ id: "space-chess", status: "PAUSED" })).status).toBe("PAUSED");
     expect((await admin.games({ status: "PAUSED" })).map((g) => g.id)).toEqual(["space-chess"]);
     expect((await dev.unregisterGame({ id: "space-chess" })).status).toBe("UNREGISTERED");

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
+import { readdir } from "node:fs/promises";
 
 export interface TestDatabase {
   /** A URL for a fresh, migrated database; undefined means "use embedded PGlite in memory". */
@@ -41,4 +42,13 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await c.end();
     },
   };
+}
+
+/** The migrations in prisma/migrations, in the order they apply. */
+export async function migrationNames(): Promise<string[]> {
+  const entries = await readdir(new URL("../../prisma/migrations/", import.meta.url), { withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
 }

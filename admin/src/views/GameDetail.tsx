@@ -3,6 +3,7 @@ import { useQuery } from "urql";
 import { AdminGameDetailDocument, EventsPageDocument, PlayersDocument } from "@multiverse/sdk/documents";
 import { ErrorBox, Loading } from "../errors.tsx";
 import { EventTable } from "./EventTable.tsx";
+import { GameQuotasPanel } from "./GameQuotas.tsx";
 import { Table } from "../Table.tsx";
 
 /** How many of the game's newest events the view lists. */
@@ -35,6 +36,12 @@ export function GameDetailView({
           <p>
             {g.name} · {g.developerName} · <span data-testid="game-status">{g.status}</span>
           </p>
+          {g.quotas && (
+            <>
+              <h3>Quotas</h3>
+              <GameQuotasPanel key={g.id} gameId={g.id} quotas={g.quotas} />
+            </>
+          )}
           <h3>Realms</h3>
           {g.realms.length === 0 && <p className="muted">No realms.</p>}
           {g.realms.map((r) => (

@@ -34,6 +34,19 @@ export type EventDelivery = "IMMEDIATE" | "NEXT_TICK";
 /** PENDING: waiting for the next control tick. DELIVERED: has a `seq`. */
 export type EventStatus = "DELIVERED" | "PENDING";
 
+export type GameQuotasInput = {
+  /** Connections per node. 0–1000000000; null returns to the node's setting; left out, unchanged. */
+  connections?: number | null | undefined;
+  /** Events per second, across nodes. 0–1000000000; null returns to the node's setting; left out, unchanged. */
+  eventsPerSecond?: number | null | undefined;
+  /** Players. 0–1000000000; null returns to the node's setting; left out, unchanged. */
+  players?: number | null | undefined;
+  /** Rooms. 0–1000000000; null returns to the node's setting; left out, unchanged. */
+  rooms?: number | null | undefined;
+  /** Subscriptions per node. 0–1000000000; null returns to the node's setting; left out, unchanged. */
+  subscriptions?: number | null | undefined;
+};
+
 /** ACTIVE games take part in ticks; PAUSED ones are skipped; UNREGISTERED ones are read-only. */
 export type GameStatus = "ACTIVE" | "PAUSED" | "UNREGISTERED";
 
@@ -332,6 +345,14 @@ export type UniverseFragment = {
   nodes: Array<string>;
 };
 
+export type GameQuotasFragment = {
+  connections: number;
+  subscriptions: number;
+  eventsPerSecond: number;
+  players: number;
+  rooms: number;
+};
+
 export type GamesQueryVariables = Exact<{
   status?: GameStatus | null | undefined;
 }>;
@@ -469,6 +490,40 @@ export type SetGameStatusMutation = {
   };
 };
 
+export type SetGameQuotasMutationVariables = Exact<{
+  id: string;
+  quotas: GameQuotasInput;
+}>;
+
+export type SetGameQuotasMutation = {
+  setGameQuotas: {
+    id: string;
+    name: string;
+    developerName: string;
+    description: string;
+    status: GameStatus;
+    tickEvery: number;
+    registeredAt: string;
+    lastHeartbeatAt: string | null;
+    quotas: {
+      connections: number;
+      subscriptions: number;
+      eventsPerSecond: number;
+      players: number;
+      rooms: number;
+    } | null;
+    realms: Array<{
+      id: string;
+      gameId: string;
+      name: string;
+      realmType: string;
+      adjacency: string;
+      resonance: string;
+      createdAt: string;
+    }>;
+  };
+};
+
 export type UnregisterGameMutationVariables = Exact<{
   id: string;
 }>;
@@ -547,6 +602,13 @@ export type AdminGameDetailQuery = {
     tickEvery: number;
     registeredAt: string;
     lastHeartbeatAt: string | null;
+    quotas: {
+      connections: number;
+      subscriptions: number;
+      eventsPerSecond: number;
+      players: number;
+      rooms: number;
+    } | null;
     realms: Array<{
       id: string;
       gameId: string;
@@ -1075,6 +1137,26 @@ export const UniverseFragmentDoc = {
     },
   ],
 } as unknown as DocumentNode<UniverseFragment, unknown>;
+export const GameQuotasFragmentDoc = {
+  kind: "Document",
+  definitions: [
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "GameQuotas" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "GameQuotas" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "connections" } },
+          { kind: "Field", name: { kind: "Name", value: "subscriptions" } },
+          { kind: "Field", name: { kind: "Name", value: "eventsPerSecond" } },
+          { kind: "Field", name: { kind: "Name", value: "players" } },
+          { kind: "Field", name: { kind: "Name", value: "rooms" } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<GameQuotasFragment, unknown>;
 export const CreateDeveloperDocument = {
   kind: "Document",
   definitions: [
@@ -2017,6 +2099,121 @@ export const SetGameStatusDocument = {
     },
   ],
 } as unknown as DocumentNode<SetGameStatusMutation, SetGameStatusMutationVariables>;
+export const SetGameQuotasDocument = {
+  kind: "Document",
+  definitions: [
+    {
+      kind: "OperationDefinition",
+      operation: "mutation",
+      name: { kind: "Name", value: "SetGameQuotas" },
+      variableDefinitions: [
+        {
+          kind: "VariableDefinition",
+          variable: { kind: "Variable", name: { kind: "Name", value: "id" } },
+          type: { kind: "NonNullType", type: { kind: "NamedType", name: { kind: "Name", value: "ID" } } },
+        },
+        {
+          kind: "VariableDefinition",
+          variable: { kind: "Variable", name: { kind: "Name", value: "quotas" } },
+          type: { kind: "NonNullType", type: { kind: "NamedType", name: { kind: "Name", value: "GameQuotasInput" } } },
+        },
+      ],
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "setGameQuotas" },
+            arguments: [
+              {
+                kind: "Argument",
+                name: { kind: "Name", value: "id" },
+                value: { kind: "Variable", name: { kind: "Name", value: "id" } },
+              },
+              {
+                kind: "Argument",
+                name: { kind: "Name", value: "quotas" },
+                value: { kind: "Variable", name: { kind: "Name", value: "quotas" } },
+              },
+            ],
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [
+                { kind: "FragmentSpread", name: { kind: "Name", value: "Game" } },
+                {
+                  kind: "Field",
+                  name: { kind: "Name", value: "quotas" },
+                  selectionSet: {
+                    kind: "SelectionSet",
+                    selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "GameQuotas" } }],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "Realm" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "Realm" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "id" } },
+          { kind: "Field", name: { kind: "Name", value: "gameId" } },
+          { kind: "Field", name: { kind: "Name", value: "name" } },
+          { kind: "Field", name: { kind: "Name", value: "realmType" } },
+          { kind: "Field", name: { kind: "Name", value: "adjacency" } },
+          { kind: "Field", name: { kind: "Name", value: "resonance" } },
+          { kind: "Field", name: { kind: "Name", value: "createdAt" } },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "Game" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "Game" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "id" } },
+          { kind: "Field", name: { kind: "Name", value: "name" } },
+          { kind: "Field", name: { kind: "Name", value: "developerName" } },
+          { kind: "Field", name: { kind: "Name", value: "description" } },
+          { kind: "Field", name: { kind: "Name", value: "status" } },
+          { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
+          { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "realms" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "Realm" } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "GameQuotas" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "GameQuotas" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "connections" } },
+          { kind: "Field", name: { kind: "Name", value: "subscriptions" } },
+          { kind: "Field", name: { kind: "Name", value: "eventsPerSecond" } },
+          { kind: "Field", name: { kind: "Name", value: "players" } },
+          { kind: "Field", name: { kind: "Name", value: "rooms" } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<SetGameQuotasMutation, SetGameQuotasMutationVariables>;
 export const UnregisterGameDocument = {
   kind: "Document",
   definitions: [
@@ -2292,6 +2489,14 @@ export const AdminGameDetailDocument = {
                 { kind: "FragmentSpread", name: { kind: "Name", value: "Game" } },
                 {
                   kind: "Field",
+                  name: { kind: "Name", value: "quotas" },
+                  selectionSet: {
+                    kind: "SelectionSet",
+                    selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "GameQuotas" } }],
+                  },
+                },
+                {
+                  kind: "Field",
                   name: { kind: "Name", value: "realms" },
                   selectionSet: {
                     kind: "SelectionSet",
@@ -2354,6 +2559,21 @@ export const AdminGameDetailDocument = {
               selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "Realm" } }],
             },
           },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "GameQuotas" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "GameQuotas" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "connections" } },
+          { kind: "Field", name: { kind: "Name", value: "subscriptions" } },
+          { kind: "Field", name: { kind: "Name", value: "eventsPerSecond" } },
+          { kind: "Field", name: { kind: "Name", value: "players" } },
+          { kind: "Field", name: { kind: "Name", value: "rooms" } },
         ],
       },
     },

@@ -209,6 +209,16 @@ export interface MultiverseOperations {
   ): Promise<G.RotateGameKeyMutation["rotateGameKey"]>;
 
   /**
+   * Overrides some of a game's quotas (a number), or returns them to the node's settings (null). Applies at once on this node, within CREDENTIAL_CACHE_SECONDS on the others; connections already open keep the subscriptions quota they opened with.
+   *
+   * Sends `mutation SetGameQuotas` (sdk/operations/games.graphql).
+   */
+  setGameQuotas(
+    variables: G.SetGameQuotasMutationVariables,
+    options?: RequestOptions,
+  ): Promise<G.SetGameQuotasMutation["setGameQuotas"]>;
+
+  /**
    * Pauses (the control tick skips it) or resumes a game. To remove one, use unregisterGame.
    *
    * Sends `mutation SetGameStatus` (sdk/operations/games.graphql).
@@ -441,6 +451,14 @@ export const operations = {
     query:
       "mutation RotateGameKey($id:ID!){rotateGameKey(id:$id){apiKey game{...Game}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
+  setGameQuotas: {
+    kind: "mutation",
+    operationName: "SetGameQuotas",
+    field: "setGameQuotas",
+    inputOnly: false,
+    query:
+      "mutation SetGameQuotas($id:ID!$quotas:GameQuotasInput!){setGameQuotas(id:$id quotas:$quotas){...Game quotas{...GameQuotas}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt realms{...Realm}}fragment GameQuotas on GameQuotas{connections subscriptions eventsPerSecond players rooms}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+  },
   setGameStatus: {
     kind: "mutation",
     operationName: "SetGameStatus",
@@ -499,7 +517,7 @@ export const internalOperations = {
     field: "game",
     inputOnly: false,
     query:
-      "query AdminGameDetail($id:ID!){game(id:$id){...Game realms{...Realm rooms{...Room}}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}fragment Room on Room{id realmId name description version createdAt}",
+      "query AdminGameDetail($id:ID!){game(id:$id){...Game quotas{...GameQuotas}realms{...Realm rooms{...Room}}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt realms{...Realm}}fragment GameQuotas on GameQuotas{connections subscriptions eventsPerSecond players rooms}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}fragment Room on Room{id realmId name description version createdAt}",
   },
   latestEventSeq: {
     kind: "query",

@@ -104,12 +104,15 @@ async function storedByKey(
 }
 
 /**
- * At most RATE_LIMIT_EVENTS_PER_SECOND events per source per second, counted in the bus so
- * the limit holds across nodes; a list counts each of its events. Over it: RATE_LIMITED, with
- * the milliseconds to wait.
+ * At most the source game's `eventsPerSecond` quota (RATE_LIMIT_EVENTS_PER_SECOND unless the
+ * admin set another; the admin's own publishes: that setting) events per second, counted in the
+ * bus so the limit holds across nodes; a list counts each of its events. Over it: RATE_LIMITED,
+ * with the milliseconds to wait.
  */
 async function limitRate(services: Services, sourceGameId: string | null, events: number): Promise<void> {
-  const limit = services.config.rateLimitEventsPerSecond;
+  const limit = sourceGameId
+    ? (await services.quotas.of(sourceGameId)).eventsPerSecond
+    : services.config.rateLimitEventsPerSecond;
   const now = Date.now();
   const second = Math.floor(now / 1000);
   const n = await services.bus.hit(`publish:${sourceGameId ?? "@admin"}:${second}`, 2000, events);

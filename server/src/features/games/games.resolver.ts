@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
-import { checkGame, directoryWhere, requireGame } from "../../platform/auth/access.ts";
+import { checkGame, directoryWhere, owns, requireGame } from "../../platform/auth/access.ts";
 import { generateKey, hashKey } from "../../platform/auth/keys.ts";
 import { Role } from "../../platform/auth/principal.ts";
 import { badInput } from "../../platform/errors/errors.ts";
@@ -13,6 +13,9 @@ import { registerGame } from "./register-game.ts";
 import { RegisterGameInput } from "./register-game.input.ts";
 import { RegisterGamePayload } from "./register-game.payload.ts";
 import { roundTrips } from "../../platform/graphql/query-cost.ts";
+import { overridesOf, QUOTA_NAMES } from "../../platform/quotas/game-quotas.ts";
+import { GameQuotasInput } from "./game-quotas.input.ts";
+import { GameQuotas } from "./game-quotas.type.ts";
 
 function requireSlug(id: string): void {
   if (!SLUG.test(id)) throw badInput("id must be 3–40 characters of a-z, 0-9 and '-', starting with a letter", "id");
@@ -46,6 +49,41 @@ export class GamesResolver {
     const game = await services.prisma.game.findUnique({ where: { id } });
     checkGame(principal, game, "directory", { what: "Game", id });
     return game;
+  }
+
+  @FieldResolver(() => GameQuotas, {
+    nullable: true,
+    description: "The game's quotas, for its owners (the admin, its developer, the game itself); null for anyone else.",
+  })
+  quotas(@Root() game: Game & { quotas?: unknown }, @Ctx() { principal, services }: Context): GameQuotas | null {
+    if (!owns(principal, game)) return null;
+    return { ...services.config.gameQuotas, ...overridesOf(game.quotas) };
+  }
+
+  @Authorized(Role.Admin)
+  @Mutation(() => Game, {
+    description:
+      "Overrides some of a game's quotas (a number), or returns them to the node's settings (null). Applies at once on this node, within CREDENTIAL_CACHE_SECONDS on the others; connections already open keep the subscriptions quota they opened with.",
+  })
+  async setGameQuotas(
+    @Ctx() { principal, services }: Context,
+    @Arg("id", () => ID) id: string,
+    @Arg("quotas", () => GameQuotasInput) quotas: GameQuotasInput,
+  ): Promise<Game> {
+    requireSlug(id);
+    await requireGame(services.prisma, principal, id, "manage");
+    const set: Record<string, number> = {};
+    const unset: string[] = [];
+    for (const name of QUOTA_NAMES) {
+      const value = quotas[name];
+      if (value === null) unset.push(name);
+      else if (value !== undefined) set[name] = value;
+    }
+    // One statement: two admins' changes to different quotas never undo each other.
+    await services.prisma.$executeRaw`
+      UPDATE games SET quotas = (quotas || ${JSON.stringify(set)}::jsonb) - ${unset}::text[] WHERE id = ${id}`;
+    services.quotas.forget(id);
+    return services.prisma.game.findUniqueOrThrow({ where: { id } });
   }
 
   @FieldResolver(() => [Realm], { description: "The game's realms and their addresses." })

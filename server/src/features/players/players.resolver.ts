@@ -46,8 +46,14 @@ export class PlayersResolver {
     const gameId = actingGameId(principal, input.gameId);
     await requireGame(services.prisma, principal, gameId, "manage");
     const displayName = input.displayName.trim();
+    const where = { gameId_externalId: { gameId, externalId: input.externalId } };
+    if (!(await services.prisma.player.findUnique({ where, select: { id: true } }))) {
+      await services.quotas.requireBelow(gameId, "players", (take) =>
+        services.prisma.player.count({ where: { gameId }, take }),
+      );
+    }
     return services.prisma.player.upsert({
-      where: { gameId_externalId: { gameId, externalId: input.externalId } },
+      where,
       create: { gameId, externalId: input.externalId, displayName },
       update: { displayName },
     });

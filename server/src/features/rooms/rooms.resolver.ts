@@ -49,6 +49,9 @@ export class RoomsResolver {
     if (!realm) throw notFound("Realm", input.realmId);
     await requireGame(prisma, principal, realm.gameId, "manage", { what: "Realm", id: input.realmId });
     const name = input.name.trim();
+    await services.quotas.requireBelow(realm.gameId, "rooms", (take) =>
+      prisma.room.count({ where: { realm: { gameId: realm.gameId } }, take }),
+    );
     try {
       return await prisma.room.create({ data: { realmId: input.realmId, name, description: input.description ?? "" } });
     } catch (err) {

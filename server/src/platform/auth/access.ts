@@ -21,7 +21,7 @@ export interface GameRef {
   status: GameStatus;
 }
 
-function owns(p: Principal, game: GameRef): boolean {
+export function owns(p: Principal, game: GameRef): boolean {
   switch (p.kind) {
     case "admin":
       return true;

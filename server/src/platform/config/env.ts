@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { credentialKind } from "../auth/credential-format.ts";
+import { MAX_QUOTA, type Quotas } from "../quotas/game-quotas.ts";
 
 /** Every setting the server reads, validated once at startup. `.env.example` lists them all. */
 const schema = z.object({
@@ -34,6 +35,12 @@ const schema = z.object({
   MAX_EVENT_DATA_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(65_536),
   MAX_EVENTS_PER_PUBLISH: z.coerce.number().int().min(1).max(10_000).default(1_000),
   RATE_LIMIT_EVENTS_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(500),
+  // Per-game quotas (each game's own, overridable per game by the admin: setGameQuotas). The
+  // events-per-second quota's default is RATE_LIMIT_EVENTS_PER_SECOND.
+  GAME_QUOTA_CONNECTIONS: z.coerce.number().int().min(0).max(MAX_QUOTA).default(10_000),
+  GAME_QUOTA_SUBSCRIPTIONS: z.coerce.number().int().min(0).max(MAX_QUOTA).default(100_000),
+  GAME_QUOTA_PLAYERS: z.coerce.number().int().min(0).max(MAX_QUOTA).default(1_000_000),
+  GAME_QUOTA_ROOMS: z.coerce.number().int().min(0).max(MAX_QUOTA).default(10_000),
   EVENT_RETENTION_HOURS: z.coerce.number().min(0.01).max(87_600).default(168),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(1000).default(50),
   // Replay reads running at once on a node; the pool (10) keeps the rest for ticks and logins.
@@ -92,6 +99,8 @@ export interface Config {
   maxRequestBytes: number;
   /** Events one source (a game, or the admin) may publish per second, across all nodes. */
   rateLimitEventsPerSecond: number;
+  /** Every game's quotas unless the admin overrode one for it. */
+  gameQuotas: Quotas;
   /** Delivered events older than this are pruned; `events(since)` before them is refused. */
   eventRetentionHours: number;
   maxSubscriptionsPerConnection: number;
@@ -164,6 +173,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxEventsPerPublish: e.MAX_EVENTS_PER_PUBLISH,
     maxRequestBytes: Math.max(256 * 1024, 4 * e.MAX_EVENT_DATA_BYTES),
     rateLimitEventsPerSecond: e.RATE_LIMIT_EVENTS_PER_SECOND,
+    gameQuotas: {
+      connections: e.GAME_QUOTA_CONNECTIONS,
+      subscriptions: e.GAME_QUOTA_SUBSCRIPTIONS,
+      eventsPerSecond: e.RATE_LIMIT_EVENTS_PER_SECOND,
+      players: e.GAME_QUOTA_PLAYERS,
+      rooms: e.GAME_QUOTA_ROOMS,
+    },
     eventRetentionHours: e.EVENT_RETENTION_HOURS,
     maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     maxConcurrentReplays: e.MAX_CONCURRENT_REPLAYS,

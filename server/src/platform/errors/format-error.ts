@@ -13,7 +13,7 @@ const DOCUMENT_CODES = new Set([
 ]);
 
 /** The extensions a client may see besides `code`. */
-const PUBLIC_EXTENSIONS = ["field", "problems", "reason", "retryAfterMs", "prunedSeq"] as const;
+const PUBLIC_EXTENSIONS = ["field", "problems", "reason", "retryAfterMs", "prunedSeq", "quota", "limit"] as const;
 
 /** True when an error is expected (a public code other than INTERNAL_SERVER_ERROR). */
 export function isExpected(code: unknown): boolean {

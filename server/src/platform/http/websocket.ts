@@ -11,7 +11,13 @@ import { subscriptionSink } from "../graphql/subscription-sink.ts";
 import type { RequestPipeline } from "../graphql/pipeline.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { CloseCode } from "../../../../sdk/src/protocol.ts";
-import { ConnectionSession, PresenceUnavailableError, type SessionDeps } from "../realtime/connection-session.ts";
+import { quotaExceeded } from "../quotas/game-quotas.ts";
+import {
+  ConnectionSession,
+  PresenceUnavailableError,
+  QuotaFullError,
+  type SessionDeps,
+} from "../realtime/connection-session.ts";
 import type { Services } from "../services.ts";
 
 /**
@@ -78,6 +84,7 @@ export function attachWebSocket(
     logger,
     maxSubscriptions: config.maxSubscriptionsPerConnection,
     maxQueueBytes: config.maxConnectionQueueBytes,
+    quotas: services.quotas,
   };
   const wss = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: config.maxRequestBytes });
 
@@ -123,8 +130,9 @@ export function attachWebSocket(
         try {
           return await session.open(principal);
         } catch (err) {
-          if (!(err instanceof PresenceUnavailableError)) throw err;
-          endSocket(CloseCode.TryAgain, err.message);
+          // Presence away for a moment, or the game's connections quota full: worth a retry later.
+          if (!(err instanceof PresenceUnavailableError) && !(err instanceof QuotaFullError)) throw err;
+          endSocket(CloseCode.TryAgain, err.message.slice(0, 120));
           return false;
         }
       },
@@ -135,13 +143,18 @@ export function attachWebSocket(
         const { session, connectionId } = ctx.extra;
         const prepared = pipeline.prepare(payload);
         if ("errors" in prepared) return prepared.errors;
-        if (!session?.principal || !session.subscribe(id)) {
+        const refused = session?.principal ? session.subscribe(id) : "connection";
+        if (refused === "connection" || !session?.principal) {
           return [
             apiError(
               ErrorCode.RateLimited,
               `At most ${config.maxSubscriptionsPerConnection} subscriptions per connection: complete one first`,
             ),
           ];
+        }
+        if (refused === "game") {
+          const gameId = (session.principal as { gameId: string }).gameId;
+          return [quotaExceeded(gameId, "subscriptions", session.gameSubscriptionsQuota, "subscriptions on this node")];
         }
         const contextValue = pipeline.context(session.principal, connectionId!, session);
         const args: ExecutionArgs = {

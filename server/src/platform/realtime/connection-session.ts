@@ -7,6 +7,7 @@ import type { CredentialWatch } from "./credential-watch.ts";
 import type { ReplayGate } from "./event-stream.ts";
 import type { Presence } from "./presence.ts";
 import { ByteBudget } from "./bounded-queue.ts";
+import type { GameQuotas } from "../quotas/game-quotas.ts";
 
 export interface SessionDeps {
   presence: Presence;
@@ -16,6 +17,21 @@ export interface SessionDeps {
   maxSubscriptions: number;
   /** Bytes the connection's subscriptions may have waiting together (MAX_CONNECTION_QUEUE_BYTES). */
   maxQueueBytes: number;
+  /** The games' connection and subscription quotas on this node. */
+  quotas: GameQuotas;
+}
+
+/** Thrown by `open` when the connection's game holds its connection quota on this node: the transport closes with 1013. */
+export class QuotaFullError extends Error {
+  override name = "QuotaFullError";
+}
+
+/** Why `subscribe` refused: the connection's own limit, or its game's quota on this node. */
+export type SubscribeRefusal = "connection" | "game";
+
+/** The game a principal acts for, whose quotas its connections count against. */
+function gameOf(p: Principal | undefined): string | undefined {
+  return p?.kind === "game" || p?.kind === "player" ? p.gameId : undefined;
 }
 
 /** Thrown by `open` when presence could not be recorded: the transport closes with 1013. */
@@ -47,6 +63,9 @@ export class ConnectionSession {
   readonly replayGate: ReplayGate = (read) => (this.#replays ??= pLimit(REPLAYS_PER_CONNECTION))(read);
   /** Made when a subscription first queues (most connections' subscriptions go live at once). */
   #queueBudget: ByteBudget | undefined;
+  /** The game's subscriptions quota when the connection opened (a game's connection only). */
+  #gameSubscriptions = 0;
+  #heldConnectionQuota = false;
 
   constructor(
     private readonly deps: SessionDeps,
@@ -77,6 +96,20 @@ export class ConnectionSession {
     if (this.#state !== "new") return false;
     this.#state = "opening";
     this.#principal = principal;
+    const gameId = gameOf(principal);
+    if (gameId) {
+      // Before anything is recorded: a refused connection never shows its player online.
+      const quotas = await this.deps.quotas.of(gameId);
+      if (!this.deps.quotas.take(gameId, "connections", quotas.connections)) {
+        this.#state = "closed";
+        await this.#release();
+        throw new QuotaFullError(
+          `Game "${gameId}" holds its quota of ${quotas.connections} connections on this node: try again later`,
+        );
+      }
+      this.#heldConnectionQuota = true;
+      this.#gameSubscriptions = quotas.subscriptions;
+    }
     if (principal.kind === "player") {
       // Counted before it is awaited: a failed or overtaken attempt is given back by #release.
       this.#heldPresence = true;
@@ -109,17 +142,30 @@ export class ConnectionSession {
     return this.#release();
   }
 
-  /** A subscription starts: false when the connection holds its maximum already. */
-  subscribe(id: string): boolean {
-    if (this.#subscriptions.size >= this.deps.maxSubscriptions) return false;
+  /**
+   * A subscription starts: null, or why not (the connection holds its maximum already, or its
+   * game holds its subscriptions quota on this node).
+   */
+  subscribe(id: string): SubscribeRefusal | null {
+    if (this.#subscriptions.size >= this.deps.maxSubscriptions) return "connection";
+    const gameId = gameOf(this.#principal);
+    if (gameId && !this.deps.quotas.take(gameId, "subscriptions", this.#gameSubscriptions)) return "game";
     this.#subscriptions.add(id);
     this.deps.metrics.subscriptions.inc();
-    return true;
+    return null;
+  }
+
+  /** The game's subscriptions quota this connection counts against (0 for a connection of no game). */
+  get gameSubscriptionsQuota(): number {
+    return this.#gameSubscriptions;
   }
 
   /** A subscription ended (completed, failed or stopped); a second call does nothing. */
   unsubscribe(id: string): void {
-    if (this.#subscriptions.delete(id)) this.deps.metrics.subscriptions.dec();
+    if (!this.#subscriptions.delete(id)) return;
+    this.deps.metrics.subscriptions.dec();
+    const gameId = gameOf(this.#principal);
+    if (gameId) this.deps.quotas.give(gameId, "subscriptions");
   }
 
   /** Ends a connection whose client reads too slowly: it resumes with `since`. */
@@ -135,6 +181,7 @@ export class ConnectionSession {
       if (this.#counted) this.deps.metrics.connections.dec();
       for (const id of [...this.#subscriptions]) this.unsubscribe(id);
       const p = this.#principal;
+      if (this.#heldConnectionQuota) this.deps.quotas.give(gameOf(p)!, "connections");
       if (this.#heldPresence && p?.kind === "player") {
         await this.deps.presence
           .disconnected(p.gameId, p.playerId)

@@ -1,0 +1,44 @@
+import { IsInt, IsOptional, Max, Min } from "class-validator";
+import { Field, InputType, Int } from "type-graphql";
+import { MAX_QUOTA } from "../../platform/quotas/game-quotas.ts";
+
+const ABOUT = "0–1000000000; null returns to the node's setting; left out, unchanged.";
+
+/** Overrides of a game's quotas: a number sets one, null removes it, a field left out stays as it is. */
+@InputType()
+export class GameQuotasInput {
+  @Field(() => Int, { nullable: true, description: `Connections per node. ${ABOUT}` })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_QUOTA)
+  connections?: number | null;
+
+  @Field(() => Int, { nullable: true, description: `Subscriptions per node. ${ABOUT}` })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_QUOTA)
+  subscriptions?: number | null;
+
+  @Field(() => Int, { nullable: true, description: `Events per second, across nodes. ${ABOUT}` })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_QUOTA)
+  eventsPerSecond?: number | null;
+
+  @Field(() => Int, { nullable: true, description: `Players. ${ABOUT}` })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_QUOTA)
+  players?: number | null;
+
+  @Field(() => Int, { nullable: true, description: `Rooms. ${ABOUT}` })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_QUOTA)
+  rooms?: number | null;
+}
