@@ -2,6 +2,7 @@
 // server restart (1001), a slow consumer (4010), a credential that ends while connected (4011:
 // renewed by a credential function, or refused on reconnect with 4403), and a
 // server that never comes back. Events must resume with nothing lost and nothing repeated.
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import { print } from "graphql";
 import { afterEach, describe, expect, it } from "vitest";
 import { EventsDocument, type EventsSubscription } from "../../sdk/src/documents.ts";
@@ -340,6 +341,31 @@ describe("SDK: reconnecting", () => {
     const stream: ResumableSubscription<MultiverseEvent> = early.events();
     await expect(stream.ready).rejects.toMatchObject({ code: "NETWORK_ERROR" });
     await expect(stream.next()).rejects.toMatchObject({ code: "NETWORK_ERROR" });
+  });
+
+  it("close() resolves when the connection attempt it ends fails (graphql-ws's dispose rejects with that close)", async () => {
+    // A server that takes the TCP connection and never answers the upgrade: the attempt is
+    // under way when close() is called, and fails (1006) while close() waits for it.
+    const held = new Set<Socket>();
+    const silent = createServer((socket) => {
+      held.add(socket);
+      socket.on("error", () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const c = client({ url: `http://127.0.0.1:${port}`, adminToken: TEST_ADMIN_TOKEN });
+      const got = collect(c.ticks());
+      await waitUntil("the connection attempt", () => held.size === 1);
+      const closing = c.close();
+      for (const socket of held) socket.destroy();
+      await expect(closing).resolves.toBeUndefined();
+      await got.done;
+      expect(got.error()).toBeUndefined();
+      expect(c.connection.state).toBe("closed");
+    } finally {
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it("can be stopped while it waits to reconnect", async () => {
