@@ -169,7 +169,10 @@ export class ConnectionManager implements Connection {
     this.#lost = false;
     if (pending) {
       const client = await pending.catch(() => undefined);
-      await client?.dispose();
+      // graphql-ws's dispose() waits for a connection attempt under way and rejects with its
+      // close when it fails (a network cut, a node going away): the socket is gone either way,
+      // and close() must not hand a raw close event to a caller that only wanted it closed.
+      await Promise.resolve(client?.dispose()).catch(() => undefined);
     }
     this.#set("closed");
   }

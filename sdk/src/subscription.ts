@@ -122,7 +122,12 @@ type Outcome = { fatal: MultiverseError } | { retry: CloseLike | undefined; caus
 
 function classify(err: unknown, operation: string): Outcome {
   if (err instanceof MultiverseError) return { fatal: err };
-  if (Array.isArray(err)) return { fatal: MultiverseError.fromGraphQL(err as GraphQLErrorDetail[], { operation }) };
+  if (Array.isArray(err)) {
+    const refused = MultiverseError.fromGraphQL(err as GraphQLErrorDetail[], { operation });
+    // A dependency away for a moment (Postgres restarting): nothing was started, and subscribing
+    // again later works, so it is retried with backoff like a dropped socket. `events` resumes.
+    return refused.code === "SERVICE_UNAVAILABLE" ? { retry: undefined, cause: refused } : { fatal: refused };
+  }
   if (isCloseLike(err)) {
     if (err.code === CloseCode.Forbidden) {
       return {

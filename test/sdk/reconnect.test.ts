@@ -2,7 +2,9 @@
 // server restart (1001), a slow consumer (4010), a credential that ends while connected (4011:
 // renewed by a credential function, or refused on reconnect with 4403), and a
 // server that never comes back. Events must resume with nothing lost and nothing repeated.
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import { print } from "graphql";
+import WebSocket from "ws";
 import { afterEach, describe, expect, it } from "vitest";
 import { EventsDocument, type EventsSubscription } from "../../sdk/src/documents.ts";
 import {
@@ -14,7 +16,7 @@ import {
   type MultiverseEvent,
   type ResumableSubscription,
 } from "../../sdk/src/index.ts";
-import { onRealPostgres } from "../support/database.ts";
+import { createTestDatabase, onRealPostgres } from "../support/database.ts";
 import { PlayerTokens } from "../../server/src/platform/auth/player-tokens.ts";
 import {
   restartTestServer,
@@ -24,6 +26,7 @@ import {
   type TestServer,
 } from "../support/server.ts";
 import { waitUntil } from "../support/wait.ts";
+import { startTcpProxy as startPostgresProxy } from "../support/tcp-proxy.ts";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
 
 const realm = { name: "Board", realmType: "arena", adjacency: "core", resonance: "cosmic" };
@@ -340,6 +343,71 @@ describe("SDK: reconnecting", () => {
     const stream: ResumableSubscription<MultiverseEvent> = early.events();
     await expect(stream.ready).rejects.toMatchObject({ code: "NETWORK_ERROR" });
     await expect(stream.next()).rejects.toMatchObject({ code: "NETWORK_ERROR" });
+  });
+
+  it.skipIf(!onRealPostgres())(
+    "subscribes again when the server answers SERVICE_UNAVAILABLE (Postgres away), and resumes events once it is back",
+    async () => {
+      // The server reaches Postgres through a proxy this test cuts: the admin signs in without
+      // Postgres, so the socket opens, and it is the subscription itself that is refused.
+      const db = await createTestDatabase();
+      const target = new URL(db.url!);
+      const pgProxy = await startPostgresProxy(target.hostname, Number(target.port || 5432));
+      const proxied = new URL(db.url!);
+      proxied.hostname = "127.0.0.1";
+      proxied.port = String(pgProxy.port);
+      try {
+        const s = await startTestServer({ DATABASE_URL: proxied.toString() }, { db });
+        servers.push(s);
+        const admin = publisher(s);
+        const published = await publish(admin, 2, "before");
+        await pgProxy.stop();
+        // Counts the subscribe messages the client sends: a second one is a retry.
+        let subscribes = 0;
+        class CountingWebSocket extends WebSocket {
+          override send(data: string, ...rest: unknown[]) {
+            if (String(data).includes('"type":"subscribe"')) subscribes++;
+            (super.send as (...a: unknown[]) => void)(data, ...rest);
+          }
+        }
+        const watcher = client({ url: s.url, adminToken: TEST_ADMIN_TOKEN, webSocketImpl: CountingWebSocket });
+        const got = collect(watcher.events({ since: "0" }));
+        await waitUntil("a subscribe again after a refusal", () => subscribes >= 2 || got.error() !== undefined);
+        expect(got.error()).toBeUndefined();
+        await pgProxy.start();
+        published.push(...(await publish(admin, 2, "after")));
+        await waitUntil("every event", () => got.values.length >= 4 || got.error() !== undefined);
+        expect(got.error()).toBeUndefined();
+        expect(seqs(got.values)).toEqual(published);
+      } finally {
+        await pgProxy.stop();
+      }
+    },
+  );
+
+  it("close() resolves when the connection attempt it ends fails (graphql-ws's dispose rejects with that close)", async () => {
+    // A server that takes the TCP connection and never answers the upgrade: the attempt is
+    // under way when close() is called, and fails (1006) while close() waits for it.
+    const held = new Set<Socket>();
+    const silent = createServer((socket) => {
+      held.add(socket);
+      socket.on("error", () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const c = client({ url: `http://127.0.0.1:${port}`, adminToken: TEST_ADMIN_TOKEN });
+      const got = collect(c.ticks());
+      await waitUntil("the connection attempt", () => held.size === 1);
+      const closing = c.close();
+      for (const socket of held) socket.destroy();
+      await expect(closing).resolves.toBeUndefined();
+      await got.done;
+      expect(got.error()).toBeUndefined();
+      expect(c.connection.state).toBe("closed");
+    } finally {
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it("can be stopped while it waits to reconnect", async () => {
