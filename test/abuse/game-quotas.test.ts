@@ -10,8 +10,15 @@ import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/s
 import { waitUntil } from "../support/wait.ts";
 import { connectWs, subscribe, type TestWsClient } from "../support/ws.ts";
 
-const QUOTAS = { connections: 5, subscriptions: 8, eventsPerSecond: 50, players: 20, rooms: 3 };
-const QUOTAS_FIELDS = "connections subscriptions eventsPerSecond players rooms";
+const QUOTAS = {
+  connections: 5,
+  subscriptions: 8,
+  eventsPerSecond: 50,
+  players: 20,
+  rooms: 3,
+  storedEventBytes: "1000000", // an Int64: a decimal string
+};
+const QUOTAS_FIELDS = "connections subscriptions eventsPerSecond players rooms storedEventBytes";
 
 describe("per-game quotas", () => {
   let s: TestServer;
@@ -35,6 +42,7 @@ describe("per-game quotas", () => {
       RATE_LIMIT_EVENTS_PER_SECOND: String(QUOTAS.eventsPerSecond),
       GAME_QUOTA_PLAYERS: String(QUOTAS.players),
       GAME_QUOTA_ROOMS: String(QUOTAS.rooms),
+      GAME_QUOTA_STORED_EVENT_BYTES: QUOTAS.storedEventBytes,
     });
     hammer = await registerGame(s, TEST_ADMIN_TOKEN, "hammer", { developerName: "Loud" });
     quiet = await registerGame(s, TEST_ADMIN_TOKEN, "quiet", { developerName: "Calm" });
@@ -164,6 +172,33 @@ describe("per-game quotas", () => {
       "FORBIDDEN",
     );
     expect(await quotasOf("hammer", TEST_ADMIN_TOKEN)).toEqual({ ...QUOTAS, eventsPerSecond: 80 });
+  });
+
+  it("refuses a publish that would take the game's stored event bytes past its quota; retention frees them", async () => {
+    const { prisma, realtime } = s.app.services;
+    const stored = async () =>
+      (await prisma.game.findUniqueOrThrow({ where: { id: "hammer" }, select: { storedEventBytes: true } }))
+        .storedEventBytes;
+    const before = await stored();
+    // What the log holds of an event's data is its JSON as Postgres writes it back: {"pad": "x…"}.
+    const pad = "x".repeat(1000);
+    const bytes = BigInt(`{"pad": "${pad}"}`.length);
+    must(await setQuotas("hammer", { storedEventBytes: String(before + 3n * bytes) }));
+    const PUBLISH = `mutation($d: JSON!) { publishEvents(inputs: [{ type: "big", data: $d }, { type: "big", data: $d }]) { seq } }`;
+    must(await s.gql(PUBLISH, { d: { pad } }, hammer.apiKey)); // two: within the quota
+    expect(await stored()).toBe(before + 2n * bytes);
+    const events = await prisma.event.count({ where: { sourceGameId: "hammer" } });
+    expectQuota(await s.gql(PUBLISH, { d: { pad } }, hammer.apiKey), "storedEventBytes", Number(before + 3n * bytes));
+    // Refused whole: nothing stored, nothing counted; another game publishes as before.
+    expect(await prisma.event.count({ where: { sourceGameId: "hammer" } })).toBe(events);
+    expect(await stored()).toBe(before + 2n * bytes);
+    must(await s.gql(PUBLISH, { d: { pad } }, quiet.apiKey));
+    // Retention prunes the game's delivered events, and gives their bytes back.
+    await realtime.log.prune(1e-9);
+    expect(await stored()).toBe(0n);
+    must(await s.gql(PUBLISH, { d: { pad } }, hammer.apiKey));
+    expect(await stored()).toBe(2n * bytes);
+    must(await setQuotas("hammer", { storedEventBytes: null }));
   });
 
   it("keeps another game's latency while one game hammers at every limit", async () => {

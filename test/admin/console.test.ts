@@ -565,9 +565,12 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
   });
 
   it("signs in and registers a game with the keyboard alone", async () => {
-    /** Presses Tab until the focused element is `name` (its label, aria-label or text). */
+    /**
+     * Presses Tab until the focused element is `name` (its label, aria-label or text). Each game
+     * earlier tests registered adds four stops to the Games table, so the bound is generous.
+     */
     const tabTo = async (name: string) => {
-      for (let i = 0; i < 40; i++) {
+      for (let i = 0; i < 150; i++) {
         await page.keyboard.press("Tab");
         // Its label, aria-label or text, as a screen reader would name it.
         const focused = await page.evaluate<string>(`(() => {

@@ -10,10 +10,12 @@ const QUOTAS = [
   ["eventsPerSecond", "Events per second"],
   ["players", "Players"],
   ["rooms", "Rooms"],
+  ["storedEventBytes", "Stored event bytes"],
 ] as const;
 
 type Name = (typeof QUOTAS)[number][0];
-export type Quotas = Record<Name, number>;
+/** As the API answers them: numbers, and `storedEventBytes` an Int64 (a decimal string). */
+export type Quotas = Record<Name, number | string>;
 
 /**
  * A game's quotas and the admin's form to override them (setGameQuotas). An emptied field
@@ -27,9 +29,12 @@ export function GameQuotasPanel({ gameId, quotas }: { gameId: string; quotas: Qu
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const input = Object.fromEntries(
-      QUOTAS.map(([name]) => [name, form[name].trim() === "" ? null : Number(form[name])]),
-    ) as Record<Name, number | null>;
+    const value = (name: Name) => {
+      const text = form[name].trim();
+      if (text === "") return null;
+      return name === "storedEventBytes" ? text : Number(text); // an Int64 goes as a decimal string
+    };
+    const input = Object.fromEntries(QUOTAS.map(([name]) => [name, value(name)]));
     const result = await save({ id: gameId, quotas: input });
     if (result.data) setForm(shown(result.data.setGameQuotas.quotas!));
   };

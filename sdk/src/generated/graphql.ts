@@ -43,6 +43,8 @@ export type GameQuotasInput = {
   players?: number | null | undefined;
   /** Rooms. 0–1000000000; null returns to the node's setting; left out, unchanged. */
   rooms?: number | null | undefined;
+  /** Bytes of stored event data, 0–1125899906842624 (1 PiB); null returns to the node's setting; left out, unchanged. */
+  storedEventBytes?: string | null | undefined;
   /** Subscriptions per node. 0–1000000000; null returns to the node's setting; left out, unchanged. */
   subscriptions?: number | null | undefined;
 };
@@ -351,6 +353,7 @@ export type GameQuotasFragment = {
   eventsPerSecond: number;
   players: number;
   rooms: number;
+  storedEventBytes: string;
 };
 
 export type GamesQueryVariables = Exact<{
@@ -511,6 +514,7 @@ export type SetGameQuotasMutation = {
       eventsPerSecond: number;
       players: number;
       rooms: number;
+      storedEventBytes: string;
     } | null;
     realms: Array<{
       id: string;
@@ -608,6 +612,7 @@ export type AdminGameDetailQuery = {
       eventsPerSecond: number;
       players: number;
       rooms: number;
+      storedEventBytes: string;
     } | null;
     realms: Array<{
       id: string;
@@ -1152,6 +1157,7 @@ export const GameQuotasFragmentDoc = {
           { kind: "Field", name: { kind: "Name", value: "eventsPerSecond" } },
           { kind: "Field", name: { kind: "Name", value: "players" } },
           { kind: "Field", name: { kind: "Name", value: "rooms" } },
+          { kind: "Field", name: { kind: "Name", value: "storedEventBytes" } },
         ],
       },
     },
@@ -2209,6 +2215,7 @@ export const SetGameQuotasDocument = {
           { kind: "Field", name: { kind: "Name", value: "eventsPerSecond" } },
           { kind: "Field", name: { kind: "Name", value: "players" } },
           { kind: "Field", name: { kind: "Name", value: "rooms" } },
+          { kind: "Field", name: { kind: "Name", value: "storedEventBytes" } },
         ],
       },
     },
@@ -2574,6 +2581,7 @@ export const AdminGameDetailDocument = {
           { kind: "Field", name: { kind: "Name", value: "eventsPerSecond" } },
           { kind: "Field", name: { kind: "Name", value: "players" } },
           { kind: "Field", name: { kind: "Name", value: "rooms" } },
+          { kind: "Field", name: { kind: "Name", value: "storedEventBytes" } },
         ],
       },
     },

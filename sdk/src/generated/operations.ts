@@ -457,7 +457,7 @@ export const operations = {
     field: "setGameQuotas",
     inputOnly: false,
     query:
-      "mutation SetGameQuotas($id:ID!$quotas:GameQuotasInput!){setGameQuotas(id:$id quotas:$quotas){...Game quotas{...GameQuotas}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt realms{...Realm}}fragment GameQuotas on GameQuotas{connections subscriptions eventsPerSecond players rooms}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation SetGameQuotas($id:ID!$quotas:GameQuotasInput!){setGameQuotas(id:$id quotas:$quotas){...Game quotas{...GameQuotas}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt realms{...Realm}}fragment GameQuotas on GameQuotas{connections subscriptions eventsPerSecond players rooms storedEventBytes}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   setGameStatus: {
     kind: "mutation",
@@ -517,7 +517,7 @@ export const internalOperations = {
     field: "game",
     inputOnly: false,
     query:
-      "query AdminGameDetail($id:ID!){game(id:$id){...Game quotas{...GameQuotas}realms{...Realm rooms{...Room}}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt realms{...Realm}}fragment GameQuotas on GameQuotas{connections subscriptions eventsPerSecond players rooms}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}fragment Room on Room{id realmId name description version createdAt}",
+      "query AdminGameDetail($id:ID!){game(id:$id){...Game quotas{...GameQuotas}realms{...Realm rooms{...Room}}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt realms{...Realm}}fragment GameQuotas on GameQuotas{connections subscriptions eventsPerSecond players rooms storedEventBytes}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}fragment Room on Room{id realmId name description version createdAt}",
   },
   latestEventSeq: {
     kind: "query",

@@ -1,6 +1,8 @@
 import { Field, Int, ObjectType } from "type-graphql";
+import { Int64Scalar } from "../../platform/graphql/scalars/int64.ts";
 
-@ObjectType({
+// Named explicitly: the bundle may rename the class, whose name the platform's GameQuotas service shares.
+@ObjectType("GameQuotas", {
   description:
     "What the game may hold or do, whatever other games do: the node's settings, or the admin's overrides (setGameQuotas).",
 })
@@ -21,4 +23,10 @@ export class GameQuotas {
 
   @Field(() => Int, { description: "Rooms across the game's realms; then RATE_LIMITED (QUOTA_EXCEEDED)." })
   rooms!: number;
+
+  @Field(() => Int64Scalar, {
+    description:
+      "Bytes of `data` the game's events may hold in the log (retention frees them); then publishing is RATE_LIMITED (QUOTA_EXCEEDED).",
+  })
+  storedEventBytes!: number;
 }

@@ -13,7 +13,7 @@ import { registerGame } from "./register-game.ts";
 import { RegisterGameInput } from "./register-game.input.ts";
 import { RegisterGamePayload } from "./register-game.payload.ts";
 import { roundTrips } from "../../platform/graphql/query-cost.ts";
-import { overridesOf, QUOTA_NAMES } from "../../platform/quotas/game-quotas.ts";
+import { maxOf, overridesOf, QUOTA_NAMES } from "../../platform/quotas/game-quotas.ts";
 import { GameQuotasInput } from "./game-quotas.input.ts";
 import { GameQuotas } from "./game-quotas.type.ts";
 
@@ -77,7 +77,11 @@ export class GamesResolver {
     for (const name of QUOTA_NAMES) {
       const value = quotas[name];
       if (value === null) unset.push(name);
-      else if (value !== undefined) set[name] = value;
+      else if (value !== undefined) {
+        if (value < 0 || value > maxOf(name))
+          throw badInput(`${name} must be from 0 to ${maxOf(name)}`, `quotas.${name}`);
+        set[name] = Number(value);
+      }
     }
     // One statement: two admins' changes to different quotas never undo each other.
     await services.prisma.$executeRaw`

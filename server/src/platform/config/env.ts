@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { credentialKind } from "../auth/credential-format.ts";
-import { MAX_QUOTA, type Quotas } from "../quotas/game-quotas.ts";
+import { MAX_BYTES_QUOTA, MAX_QUOTA, type Quotas } from "../quotas/game-quotas.ts";
 
 /** Every setting the server reads, validated once at startup. `.env.example` lists them all. */
 const schema = z.object({
@@ -41,6 +41,12 @@ const schema = z.object({
   GAME_QUOTA_SUBSCRIPTIONS: z.coerce.number().int().min(0).max(MAX_QUOTA).default(100_000),
   GAME_QUOTA_PLAYERS: z.coerce.number().int().min(0).max(MAX_QUOTA).default(1_000_000),
   GAME_QUOTA_ROOMS: z.coerce.number().int().min(0).max(MAX_QUOTA).default(10_000),
+  GAME_QUOTA_STORED_EVENT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_BYTES_QUOTA)
+    .default(10 * 1024 ** 3),
   EVENT_RETENTION_HOURS: z.coerce.number().min(0.01).max(87_600).default(168),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(1000).default(50),
   // Replay reads running at once on a node; the pool (10) keeps the rest for ticks and logins.
@@ -179,6 +185,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       eventsPerSecond: e.RATE_LIMIT_EVENTS_PER_SECOND,
       players: e.GAME_QUOTA_PLAYERS,
       rooms: e.GAME_QUOTA_ROOMS,
+      storedEventBytes: e.GAME_QUOTA_STORED_EVENT_BYTES,
     },
     eventRetentionHours: e.EVENT_RETENTION_HOURS,
     maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,

@@ -14,6 +14,8 @@ export interface Quotas {
   players: number;
   /** Rooms across the game's realms. */
   rooms: number;
+  /** Bytes of `data` (as Postgres writes it back) the game's events may hold in the log; retention frees them. */
+  storedEventBytes: number;
 }
 
 export type QuotaName = keyof Quotas;
@@ -24,18 +26,26 @@ export const QUOTA_NAMES: readonly QuotaName[] = [
   "eventsPerSecond",
   "players",
   "rooms",
+  "storedEventBytes",
 ];
 
-/** The largest value a quota may be set to (a setting or an override). */
+/** The largest value a count quota may be set to (a setting or an override). */
 export const MAX_QUOTA = 1_000_000_000;
+/** The largest `storedEventBytes` (1 PiB: still a safe integer). */
+export const MAX_BYTES_QUOTA = 2 ** 50;
 
-/** The overrides a `games.quotas` value holds: whole numbers from 0 to MAX_QUOTA, anything else ignored. */
+/** The largest value `name` may be set to. */
+export function maxOf(name: QuotaName): number {
+  return name === "storedEventBytes" ? MAX_BYTES_QUOTA : MAX_QUOTA;
+}
+
+/** The overrides a `games.quotas` value holds: whole numbers from 0 to the quota's maximum, anything else ignored. */
 export function overridesOf(json: unknown): Partial<Quotas> {
   const out: Partial<Quotas> = {};
   if (typeof json !== "object" || json === null || Array.isArray(json)) return out;
   for (const name of QUOTA_NAMES) {
     const v = (json as Record<string, unknown>)[name];
-    if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= MAX_QUOTA) out[name] = v;
+    if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= maxOf(name)) out[name] = v;
   }
   return out;
 }

@@ -5,6 +5,7 @@ import type { Logger } from "../observability/logger.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { channels, type EventRow } from "./channels.ts";
 import { GroupCommit, type Outcome } from "./group-commit.ts";
+import { MAX_BYTES_QUOTA, quotaExceeded } from "../quotas/game-quotas.ts";
 
 /** Most pending events one tick delivers; the rest wait for the next. */
 const MAX_PROPAGATED = 10_000;
@@ -99,6 +100,8 @@ export class EventLog {
     private readonly prisma: PrismaClient,
     private readonly channels: ChannelBus,
     private readonly logger: Logger,
+    /** A game's storedEventBytes quota unless the admin overrode it (GAME_QUOTA_STORED_EVENT_BYTES). */
+    private readonly storedEventBytes: number = MAX_BYTES_QUOTA,
   ) {}
 
   /** Where the log stands now. */
@@ -181,11 +184,33 @@ export class EventLog {
     const offsets = events.map((e) => (e.delivery === "NEXT_TICK" ? null : ++immediate));
     const sources = [...new Set(events.flatMap((e) => (e.sourceGameId ? [e.sourceGameId] : [])))];
     const [s] = await this.prisma.$queryRaw<
-      { last_seq: bigint | null; current_tick: bigint | null; inserted: bigint; unregistered: string[] | null }[]
+      {
+        last_seq: bigint | null;
+        current_tick: bigint | null;
+        inserted: bigint;
+        unregistered: string[] | null;
+        over_quota: { id: string; quota: string }[] | null;
+      }[]
     >`/* prepared: event-log-append */
-      WITH gone AS (SELECT id FROM games WHERE id = ANY(${sources}::text[]) AND status = 'UNREGISTERED'),
+      WITH v AS (
+        SELECT * FROM unnest(${events.map((e) => e.id)}::uuid[], ${offsets}::int[], ${events.map((e) => e.type)}::text[],
+                         ${events.map((e) => e.sourceGameId)}::text[], ${events.map((e) => e.targetGameId)}::text[],
+                         ${events.map((e) => (e.targetRealm === null ? null : JSON.stringify(e.targetRealm)))}::text[],
+                         ${events.map((e) => JSON.stringify(e.recipientGameIds))}::text[],
+                         ${events.map((e) => e.broadcast)}::boolean[], ${events.map((e) => JSON.stringify(e.data))}::text[],
+                         ${events.map((e) => e.idempotencyKey)}::text[], ${events.map((e) => e.requestHash)}::text[],
+                         ${events.map((e) => e.createdAt.toISOString())}::timestamptz[])
+               AS v(id, off, type, source, target, realm, recipients, broadcast, data, key, hash, created)),
+      gone AS (SELECT id FROM games WHERE id = ANY(${sources}::text[]) AND status = 'UNREGISTERED'),
+      -- Each source's bytes as the log will hold them, and the sources that would pass their quota.
+      sizes AS (SELECT source, sum(octet_length(data::jsonb::text))::bigint AS bytes FROM v
+                 WHERE source IS NOT NULL GROUP BY source),
+      over AS (SELECT g.id, coalesce((g.quotas->>'storedEventBytes')::bigint, ${this.storedEventBytes}::bigint) AS quota
+                 FROM games g JOIN sizes z ON z.source = g.id
+                WHERE g.stored_event_bytes + z.bytes > coalesce((g.quotas->>'storedEventBytes')::bigint, ${this.storedEventBytes}::bigint)),
+      refused AS (SELECT id FROM gone UNION ALL SELECT id FROM over),
       s AS (UPDATE universe_state SET last_seq = last_seq + ${immediate}
-             WHERE id = 1 AND ${immediate}::int > 0 AND NOT EXISTS (SELECT 1 FROM gone)
+             WHERE id = 1 AND ${immediate}::int > 0 AND NOT EXISTS (SELECT 1 FROM refused)
             RETURNING last_seq - ${immediate} AS base, last_seq, current_tick),
       ins AS (
         INSERT INTO events (id, seq, tick, type, source_game_id, target_game_id, target_realm, recipient_game_ids,
@@ -196,21 +221,18 @@ export class EventLog {
                (CASE WHEN v.off IS NULL THEN 'NEXT_TICK' ELSE 'IMMEDIATE' END)::"EventDelivery",
                (CASE WHEN v.off IS NULL THEN 'PENDING' ELSE 'DELIVERED' END)::"EventStatus",
                v.key, v.hash, v.created, CASE WHEN v.off IS NULL THEN NULL ELSE v.created END
-          FROM unnest(${events.map((e) => e.id)}::uuid[], ${offsets}::int[], ${events.map((e) => e.type)}::text[],
-                         ${events.map((e) => e.sourceGameId)}::text[], ${events.map((e) => e.targetGameId)}::text[],
-                         ${events.map((e) => (e.targetRealm === null ? null : JSON.stringify(e.targetRealm)))}::text[],
-                         ${events.map((e) => JSON.stringify(e.recipientGameIds))}::text[],
-                         ${events.map((e) => e.broadcast)}::boolean[], ${events.map((e) => JSON.stringify(e.data))}::text[],
-                         ${events.map((e) => e.idempotencyKey)}::text[], ${events.map((e) => e.requestHash)}::text[],
-                         ${events.map((e) => e.createdAt.toISOString())}::timestamptz[])
-               AS v(id, off, type, source, target, realm, recipients, broadcast, data, key, hash, created)
-          LEFT JOIN s ON true
-         WHERE NOT EXISTS (SELECT 1 FROM gone) AND (s.base IS NOT NULL OR ${immediate}::int = 0)
-        RETURNING 1)
+          FROM v LEFT JOIN s ON true
+         WHERE NOT EXISTS (SELECT 1 FROM refused) AND (s.base IS NOT NULL OR ${immediate}::int = 0)
+        RETURNING 1),
+      used AS (UPDATE games g SET stored_event_bytes = g.stored_event_bytes + z.bytes FROM sizes z
+                WHERE g.id = z.source AND EXISTS (SELECT 1 FROM ins))
       SELECT s.last_seq, s.current_tick, (SELECT count(*) FROM ins) AS inserted,
-             (SELECT array_agg(id ORDER BY id) FROM gone) AS unregistered
+             (SELECT array_agg(id ORDER BY id) FROM gone) AS unregistered,
+             (SELECT json_agg(json_build_object('id', id, 'quota', quota::text) ORDER BY id) FROM over) AS over_quota
         FROM (SELECT 1) AS one LEFT JOIN s ON true`;
     if (s?.unregistered?.length) throw forbidden(`Game "${s.unregistered[0]}" is unregistered and read-only`);
+    const over = s?.over_quota?.[0];
+    if (over) throw quotaExceeded(over.id, "storedEventBytes", Number(over.quota), "bytes of stored events");
     if (!s || (immediate > 0 && (s.last_seq === null || s.current_tick === null))) {
       throw new Error("universe_state row is missing: run the migrations");
     }
@@ -355,7 +377,13 @@ export class EventLog {
           DELETE FROM events WHERE id IN (
             SELECT id FROM events WHERE status = 'DELIVERED' AND delivered_at < ${cutoff}
              ORDER BY seq LIMIT ${PRUNE_BATCH})
-          RETURNING seq)
+          RETURNING seq, source_game_id, octet_length(data::text) AS bytes),
+        -- What the pruned events held no longer counts against their games' storedEventBytes.
+        freed AS (
+          UPDATE games g SET stored_event_bytes = g.stored_event_bytes - f.bytes
+            FROM (SELECT source_game_id, sum(bytes)::bigint AS bytes FROM gone
+                   WHERE source_game_id IS NOT NULL GROUP BY source_game_id) f
+           WHERE g.id = f.source_game_id)
         SELECT max(seq) AS seq, count(*) AS n FROM gone`;
       if (row?.seq) {
         await tx.$executeRaw`UPDATE universe_state SET pruned_seq = GREATEST(pruned_seq, ${row.seq}) WHERE id = 1`;

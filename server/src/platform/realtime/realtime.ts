@@ -62,7 +62,7 @@ export class Realtime {
 
   static async start(deps: RealtimeDeps): Promise<Realtime> {
     const { config, prisma, bus, channels, logger, metrics } = deps;
-    const log = new EventLog(prisma, channels, logger);
+    const log = new EventLog(prisma, channels, logger, config.gameQuotas.storedEventBytes);
     const feed = await EventFeed.start(bus, channels, log, logger);
     const fanout = <T>() =>
       new Fanout<T>((err) => logger.error({ err }, "fan-out: a message was not sent"), {
