@@ -210,9 +210,9 @@ describe("per-game quotas", () => {
         must(await s.gql(QUERY, {}, quiet.apiKey));
         times.push(performance.now() - t0);
       }
-      return times.sort((x, y) => x - y)[Math.floor(n * 0.95)]!;
+      return times.sort((x, y) => x - y)[Math.floor(n * 0.99)]!; // the p99
     };
-    const baseline = await sample(40);
+    const baseline = await sample(100);
     // The hammer's own connections fill its quota first, so its connects are refused from then on.
     const held = Array.from({ length: QUOTAS.connections }, () => ws(hammer.apiKey));
     await Promise.all(held.map((c) => c.connected));
@@ -256,7 +256,7 @@ describe("per-game quotas", () => {
     ];
     let during: number;
     try {
-      during = await sample(40);
+      during = await sample(100);
     } finally {
       hammering = false;
       await Promise.all(loops);
@@ -265,7 +265,7 @@ describe("per-game quotas", () => {
     expect(refusals.connections).toBeGreaterThan(0);
     expect(refusals.players).toBeGreaterThan(0);
     expect(refusals.rooms).toBeGreaterThan(0);
-    expect(during, `the quiet game's p95 while the other hammered (baseline ${baseline.toFixed(1)} ms)`).toBeLessThan(
+    expect(during, `the quiet game's p99 while the other hammered (baseline ${baseline.toFixed(1)} ms)`).toBeLessThan(
       baseline * 10 + 50,
     );
     await Promise.all(held.map(dispose));
