@@ -53,6 +53,7 @@ describe("SDK types", () => {
       tickEvery: number;
       registeredAt: string;
       lastHeartbeatAt: string | null;
+      stale: boolean;
       realms: Realm[];
     }>();
     expectTypeOf<GameStatus>().toEqualTypeOf<"ACTIVE" | "PAUSED" | "UNREGISTERED">();

@@ -112,7 +112,15 @@ export function GamesView({ onOpen }: { onOpen?: (gameId: string) => void } = {}
               </td>
               <td>{g.name}</td>
               <td>{g.developerName}</td>
-              <td data-testid={`status-${g.id}`}>{g.status}</td>
+              <td data-testid={`status-${g.id}`}>
+                {g.status}
+                {g.stale && (
+                  <span className="stale" title="No heartbeat for GAME_STALE_SECONDS">
+                    {" "}
+                    · stale
+                  </span>
+                )}
+              </td>
               <td>{g.realms.map((r) => r.name).join(", ")}</td>
               <td className="wide-only">{new Date(String(g.registeredAt)).toLocaleString()}</td>
               <td>{g.lastHeartbeatAt ? new Date(String(g.lastHeartbeatAt)).toLocaleString() : "never"}</td>

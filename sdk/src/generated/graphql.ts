@@ -252,6 +252,7 @@ export type GameFragment = {
   tickEvery: number;
   registeredAt: string;
   lastHeartbeatAt: string | null;
+  stale: boolean;
   realms: Array<{
     id: string;
     gameId: string;
@@ -370,6 +371,7 @@ export type GamesQuery = {
     tickEvery: number;
     registeredAt: string;
     lastHeartbeatAt: string | null;
+    stale: boolean;
     realms: Array<{
       id: string;
       gameId: string;
@@ -396,6 +398,7 @@ export type GameQuery = {
     tickEvery: number;
     registeredAt: string;
     lastHeartbeatAt: string | null;
+    stale: boolean;
     realms: Array<{
       id: string;
       gameId: string;
@@ -424,6 +427,7 @@ export type RegisterGameMutation = {
       tickEvery: number;
       registeredAt: string;
       lastHeartbeatAt: string | null;
+      stale: boolean;
       realms: Array<{
         id: string;
         gameId: string;
@@ -453,6 +457,7 @@ export type RotateGameKeyMutation = {
       tickEvery: number;
       registeredAt: string;
       lastHeartbeatAt: string | null;
+      stale: boolean;
       realms: Array<{
         id: string;
         gameId: string;
@@ -481,6 +486,7 @@ export type SetGameStatusMutation = {
     tickEvery: number;
     registeredAt: string;
     lastHeartbeatAt: string | null;
+    stale: boolean;
     realms: Array<{
       id: string;
       gameId: string;
@@ -508,6 +514,7 @@ export type SetGameQuotasMutation = {
     tickEvery: number;
     registeredAt: string;
     lastHeartbeatAt: string | null;
+    stale: boolean;
     quotas: {
       connections: number;
       subscriptions: number;
@@ -542,6 +549,7 @@ export type UnregisterGameMutation = {
     tickEvery: number;
     registeredAt: string;
     lastHeartbeatAt: string | null;
+    stale: boolean;
     realms: Array<{
       id: string;
       gameId: string;
@@ -568,6 +576,7 @@ export type HeartbeatMutation = {
     tickEvery: number;
     registeredAt: string;
     lastHeartbeatAt: string | null;
+    stale: boolean;
     realms: Array<{
       id: string;
       gameId: string;
@@ -606,6 +615,7 @@ export type AdminGameDetailQuery = {
     tickEvery: number;
     registeredAt: string;
     lastHeartbeatAt: string | null;
+    stale: boolean;
     quotas: {
       connections: number;
       subscriptions: number;
@@ -906,6 +916,7 @@ export const GameFragmentDoc = {
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
+          { kind: "Field", name: { kind: "Name", value: "stale" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -1739,6 +1750,7 @@ export const GamesDocument = {
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
+          { kind: "Field", name: { kind: "Name", value: "stale" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -1819,6 +1831,7 @@ export const GameDocument = {
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
+          { kind: "Field", name: { kind: "Name", value: "stale" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -1912,6 +1925,7 @@ export const RegisterGameDocument = {
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
+          { kind: "Field", name: { kind: "Name", value: "stale" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2002,6 +2016,7 @@ export const RotateGameKeyDocument = {
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
+          { kind: "Field", name: { kind: "Name", value: "stale" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2092,6 +2107,7 @@ export const SetGameStatusDocument = {
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
+          { kind: "Field", name: { kind: "Name", value: "stale" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2192,6 +2208,7 @@ export const SetGameQuotasDocument = {
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
+          { kind: "Field", name: { kind: "Name", value: "stale" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2288,6 +2305,7 @@ export const UnregisterGameDocument = {
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
+          { kind: "Field", name: { kind: "Name", value: "stale" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2375,6 +2393,7 @@ export const HeartbeatDocument = {
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
+          { kind: "Field", name: { kind: "Name", value: "stale" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2558,6 +2577,7 @@ export const AdminGameDetailDocument = {
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
+          { kind: "Field", name: { kind: "Name", value: "stale" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },

@@ -329,7 +329,7 @@ export const operations = {
     field: "game",
     inputOnly: false,
     query:
-      "query Game($id:ID!){game(id:$id){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "query Game($id:ID!){game(id:$id){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   games: {
     kind: "query",
@@ -337,7 +337,7 @@ export const operations = {
     field: "games",
     inputOnly: false,
     query:
-      "query Games($status:GameStatus){games(status:$status){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "query Games($status:GameStatus){games(status:$status){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   heartbeat: {
     kind: "mutation",
@@ -345,7 +345,7 @@ export const operations = {
     field: "heartbeat",
     inputOnly: false,
     query:
-      "mutation Heartbeat($playerIds:[ID!]!=[]){heartbeat(playerIds:$playerIds){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation Heartbeat($playerIds:[ID!]!=[]){heartbeat(playerIds:$playerIds){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   issuePlayerToken: {
     kind: "mutation",
@@ -409,7 +409,7 @@ export const operations = {
     field: "registerGame",
     inputOnly: true,
     query:
-      "mutation RegisterGame($input:RegisterGameInput!){registerGame(input:$input){apiKey game{...Game}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation RegisterGame($input:RegisterGameInput!){registerGame(input:$input){apiKey game{...Game}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   room: {
     kind: "query",
@@ -449,7 +449,7 @@ export const operations = {
     field: "rotateGameKey",
     inputOnly: false,
     query:
-      "mutation RotateGameKey($id:ID!){rotateGameKey(id:$id){apiKey game{...Game}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation RotateGameKey($id:ID!){rotateGameKey(id:$id){apiKey game{...Game}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   setGameQuotas: {
     kind: "mutation",
@@ -457,7 +457,7 @@ export const operations = {
     field: "setGameQuotas",
     inputOnly: false,
     query:
-      "mutation SetGameQuotas($id:ID!$quotas:GameQuotasInput!){setGameQuotas(id:$id quotas:$quotas){...Game quotas{...GameQuotas}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt realms{...Realm}}fragment GameQuotas on GameQuotas{connections subscriptions eventsPerSecond players rooms storedEventBytes}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation SetGameQuotas($id:ID!$quotas:GameQuotasInput!){setGameQuotas(id:$id quotas:$quotas){...Game quotas{...GameQuotas}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale realms{...Realm}}fragment GameQuotas on GameQuotas{connections subscriptions eventsPerSecond players rooms storedEventBytes}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   setGameStatus: {
     kind: "mutation",
@@ -465,7 +465,7 @@ export const operations = {
     field: "setGameStatus",
     inputOnly: false,
     query:
-      "mutation SetGameStatus($id:ID!$status:GameStatus!){setGameStatus(id:$id status:$status){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation SetGameStatus($id:ID!$status:GameStatus!){setGameStatus(id:$id status:$status){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   ticks: {
     kind: "subscription",
@@ -497,7 +497,7 @@ export const operations = {
     field: "unregisterGame",
     inputOnly: false,
     query:
-      "mutation UnregisterGame($id:ID!){unregisterGame(id:$id){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation UnregisterGame($id:ID!){unregisterGame(id:$id){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   upsertPlayer: {
     kind: "mutation",
@@ -517,7 +517,7 @@ export const internalOperations = {
     field: "game",
     inputOnly: false,
     query:
-      "query AdminGameDetail($id:ID!){game(id:$id){...Game quotas{...GameQuotas}realms{...Realm rooms{...Room}}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt realms{...Realm}}fragment GameQuotas on GameQuotas{connections subscriptions eventsPerSecond players rooms storedEventBytes}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}fragment Room on Room{id realmId name description version createdAt}",
+      "query AdminGameDetail($id:ID!){game(id:$id){...Game quotas{...GameQuotas}realms{...Realm rooms{...Room}}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale realms{...Realm}}fragment GameQuotas on GameQuotas{connections subscriptions eventsPerSecond players rooms storedEventBytes}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}fragment Room on Room{id realmId name description version createdAt}",
   },
   latestEventSeq: {
     kind: "query",

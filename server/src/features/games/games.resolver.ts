@@ -8,7 +8,7 @@ import { GameStatus } from "../../platform/graphql/enums.ts";
 import { SLUG } from "../../platform/graphql/validators.ts";
 import { Realm } from "../realms/realm.type.ts";
 import { Game } from "./game.type.ts";
-import { heartbeat } from "./games.service.ts";
+import { heartbeat, isStale } from "./games.service.ts";
 import { registerGame } from "./register-game.ts";
 import { RegisterGameInput } from "./register-game.input.ts";
 import { RegisterGamePayload } from "./register-game.payload.ts";
@@ -88,6 +88,14 @@ export class GamesResolver {
       UPDATE games SET quotas = (quotas || ${JSON.stringify(set)}::jsonb) - ${unset}::text[] WHERE id = ${id}`;
     services.quotas.forget(id);
     return services.prisma.game.findUniqueOrThrow({ where: { id } });
+  }
+
+  @FieldResolver(() => Boolean, {
+    description:
+      "True when the game sent heartbeats and none for GAME_STALE_SECONDS; false again with its next. A game that never sent one is not stale.",
+  })
+  stale(@Root() game: Game, @Ctx() { services }: Context): boolean {
+    return isStale(game.lastHeartbeatAt, services.config.gameStaleSeconds);
   }
 
   @FieldResolver(() => [Realm], { description: "The game's realms and their addresses." })

@@ -32,3 +32,8 @@ export async function heartbeat(services: Services, principal: Principal, player
   await services.realtime.presence.heartbeat(gameId, ids);
   return game;
 }
+
+/** Whether a game whose last heartbeat was `last` is stale now (one that never sent any is not). */
+export function isStale(last: Date | null, staleSeconds: number, now = Date.now()): boolean {
+  return last !== null && now - last.getTime() > staleSeconds * 1000;
+}

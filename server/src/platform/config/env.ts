@@ -66,6 +66,8 @@ const schema = z.object({
     .min(65_536)
     .default(16 * 1024 * 1024),
   PRESENCE_TTL_SECONDS: z.coerce.number().min(1).max(3600).default(15),
+  // A game that sent heartbeats and none for this long is shown as stale (Game.stale, a metric).
+  GAME_STALE_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
   WEBSOCKET_KEEPALIVE_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
   // A stopping node drains this long at most, then exits 0 (docs/operations.md, "Shutdown").
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(1).max(600).default(10),
@@ -118,6 +120,8 @@ export interface Config {
   maxSocketBufferBytes: number;
   /** Bytes all of a connection's subscriptions may have queued before it counts as a slow consumer. */
   maxConnectionQueueBytes: number;
+  /** How long after its last heartbeat a game counts as stale. */
+  gameStaleSeconds: number;
   /** How long presence outlives a node that stopped renewing it (a crashed node). */
   presenceTtlSeconds: number;
   /** The tick leader's lease; another node takes over within two lease periods. */
@@ -194,6 +198,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxSocketBufferBytes: e.MAX_SOCKET_BUFFER_BYTES,
     maxConnectionQueueBytes: e.MAX_CONNECTION_QUEUE_BYTES,
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
+    gameStaleSeconds: e.GAME_STALE_SECONDS,
     tickLeaseMs: e.TICK_LEASE_MS,
     websocketKeepAliveSeconds: e.WEBSOCKET_KEEPALIVE_SECONDS,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,

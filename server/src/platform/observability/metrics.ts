@@ -93,6 +93,12 @@ export class Metrics {
     collect: (): void => this.fanoutSubscribers.set(this.fanoutSize()),
   });
 
+  readonly staleGames = new Gauge({
+    name: "multiverse_games_stale",
+    help: "Active games that sent heartbeats and none for GAME_STALE_SECONDS (counted by the tick leader every 10 s)",
+    registers: [this.registry],
+  });
+
   readonly fanoutRenders = new Counter({
     name: "multiverse_fanout_renders_total",
     help: "Live event payloads rendered (executed and serialized) once for a group of subscribers",

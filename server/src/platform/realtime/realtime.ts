@@ -117,6 +117,17 @@ export class Realtime {
               { everyMs: 1000, run: () => presence.sweep() },
               { everyMs: 10_000, run: () => bus.sweep(TimedSet.nodes, Date.now()) },
               { everyMs: 60_000, run: () => log.prune(config.eventRetentionHours) },
+              // Games that sent heartbeats and stopped (Game.stale says the same per game).
+              {
+                everyMs: 10_000,
+                run: async () => {
+                  const since = new Date(Date.now() - config.gameStaleSeconds * 1000);
+                  const stale = await prisma.game.count({
+                    where: { status: "ACTIVE", lastHeartbeatAt: { lt: since } },
+                  });
+                  metrics.staleGames.set(stale);
+                },
+              },
             ],
           })
         : undefined;
