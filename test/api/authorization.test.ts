@@ -663,6 +663,18 @@ const mutationRows: Row[] = [
     unchanged: (vars) => adminGame(vars["id"] as string),
   },
   {
+    op: "updateGame",
+    target: "a throwaway game of developer B",
+    doc: `mutation($id: ID!) { updateGame(id: $id, input: { name: "Renamed" }) { id name } }`,
+    vars: async () => ({ id: (await registerGame(s, w.devB.key, fresh("tmp"))).id }),
+    // Its owners (the game itself too, in test/api/game-lifecycle.test.ts); nobody else.
+    expect: all(UN, OK, FB, OK, FB, FB, FB, FB),
+    ok: async (d, { vars }) => {
+      expect(d["updateGame"]).toEqual({ id: vars["id"], name: "Renamed" });
+    },
+    unchanged: (vars) => adminGame(vars["id"] as string),
+  },
+  {
     op: "setGameQuotas",
     target: "a throwaway game of developer B",
     doc: `mutation($id: ID!) { setGameQuotas(id: $id, quotas: { rooms: 1 }) { id quotas { rooms } } }`,

@@ -33,6 +33,33 @@ describe("a game's lifecycle", () => {
     });
   });
 
+  it("updateGame changes the name or the description, leaving out what it is not given; bad input changes nothing", async () => {
+    const g = await registerGame(s, dev.key, "renamed", { description: "Before" });
+    const UPDATE = `mutation($id: ID!, $i: UpdateGameInput!) { updateGame(id: $id, input: $i) { id name description } }`;
+    // The game itself may change its card.
+    expect(must(await s.gql(UPDATE, { id: g.id, i: { name: "  After  " } }, g.apiKey))).toEqual({
+      updateGame: { id: g.id, name: "After", description: "Before" },
+    });
+    expect(must(await s.gql(UPDATE, { id: g.id, i: { description: "" } }, dev.key))).toEqual({
+      updateGame: { id: g.id, name: "After", description: "" },
+    });
+    for (const bad of [
+      { name: "   " },
+      { name: "x".repeat(81) },
+      { description: "nul\u0000" },
+      { description: "y".repeat(501) },
+    ]) {
+      const r = await s.gql(UPDATE, { id: g.id, i: bad }, dev.key);
+      expect(errorCode(r), JSON.stringify(bad)).toBe("BAD_USER_INPUT");
+    }
+    expect(must(await s.gql(`{ game(id: "renamed") { name description } }`, {}, dev.key))).toEqual({
+      game: { name: "After", description: "" },
+    });
+    // An unregistered game is read-only.
+    must(await s.gql(`mutation { unregisterGame(id: "renamed") { id } }`, {}, dev.key));
+    expect(errorCode(await s.gql(UPDATE, { id: g.id, i: { name: "Again" } }, TEST_ADMIN_TOKEN))).toBe("FORBIDDEN");
+  });
+
   it("refuses UNREGISTERED as a status, and a malformed id, changing nothing", async () => {
     const g = await registerGame(s, dev.key, "stays-active");
     const r = await s.gql(STATUS, { id: g.id, s: "UNREGISTERED" }, dev.key);

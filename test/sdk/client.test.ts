@@ -76,6 +76,7 @@ describe("SDK: queries and mutations", () => {
       "universe",
       "universeUpdates",
       "unregisterGame",
+      "updateGame",
       "upsertPlayer",
     ]);
     for (const name of Object.keys(operations))
@@ -180,6 +181,9 @@ describe("SDK: queries and mutations", () => {
     const rotated = await dev.rotateGameKey({ id: "space-chess" });
     expect(rotated.apiKey).not.toBe(apiKey);
     expect((await failure(mv.games())).code).toBe("UNAUTHENTICATED");
+    expect((await dev.updateGame({ id: "space-chess", input: { description: "Chess in orbit" } })).description).toBe(
+      "Chess in orbit",
+    );
     const limited = await admin.setGameQuotas({ id: "space-chess", quotas: { rooms: 5 } });
     expect(limited.quotas).toMatchObject({ rooms: 5 });
     expect((await dev.setGameStatus({ id: "space-chess", status: "PAUSED" })).status).toBe("PAUSED");

@@ -101,6 +101,13 @@ export type RegisterGameInput = {
   tickEvery?: number | null | undefined;
 };
 
+export type UpdateGameInput = {
+  /** At most 500 characters; "" clears it. */
+  description?: string | null | undefined;
+  /** 1–80 characters. */
+  name?: string | null | undefined;
+};
+
 /** Creates the player with this `externalId`, or renames it if it exists. */
 export type UpsertPlayerInput = {
   displayName: string;
@@ -478,6 +485,34 @@ export type SetGameStatusMutationVariables = Exact<{
 
 export type SetGameStatusMutation = {
   setGameStatus: {
+    id: string;
+    name: string;
+    developerName: string;
+    description: string;
+    status: GameStatus;
+    tickEvery: number;
+    registeredAt: string;
+    lastHeartbeatAt: string | null;
+    stale: boolean;
+    realms: Array<{
+      id: string;
+      gameId: string;
+      name: string;
+      realmType: string;
+      adjacency: string;
+      resonance: string;
+      createdAt: string;
+    }>;
+  };
+};
+
+export type UpdateGameMutationVariables = Exact<{
+  id: string;
+  input: UpdateGameInput;
+}>;
+
+export type UpdateGameMutation = {
+  updateGame: {
     id: string;
     name: string;
     developerName: string;
@@ -2121,6 +2156,97 @@ export const SetGameStatusDocument = {
     },
   ],
 } as unknown as DocumentNode<SetGameStatusMutation, SetGameStatusMutationVariables>;
+export const UpdateGameDocument = {
+  kind: "Document",
+  definitions: [
+    {
+      kind: "OperationDefinition",
+      operation: "mutation",
+      name: { kind: "Name", value: "UpdateGame" },
+      variableDefinitions: [
+        {
+          kind: "VariableDefinition",
+          variable: { kind: "Variable", name: { kind: "Name", value: "id" } },
+          type: { kind: "NonNullType", type: { kind: "NamedType", name: { kind: "Name", value: "ID" } } },
+        },
+        {
+          kind: "VariableDefinition",
+          variable: { kind: "Variable", name: { kind: "Name", value: "input" } },
+          type: { kind: "NonNullType", type: { kind: "NamedType", name: { kind: "Name", value: "UpdateGameInput" } } },
+        },
+      ],
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "updateGame" },
+            arguments: [
+              {
+                kind: "Argument",
+                name: { kind: "Name", value: "id" },
+                value: { kind: "Variable", name: { kind: "Name", value: "id" } },
+              },
+              {
+                kind: "Argument",
+                name: { kind: "Name", value: "input" },
+                value: { kind: "Variable", name: { kind: "Name", value: "input" } },
+              },
+            ],
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "Game" } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "Realm" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "Realm" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "id" } },
+          { kind: "Field", name: { kind: "Name", value: "gameId" } },
+          { kind: "Field", name: { kind: "Name", value: "name" } },
+          { kind: "Field", name: { kind: "Name", value: "realmType" } },
+          { kind: "Field", name: { kind: "Name", value: "adjacency" } },
+          { kind: "Field", name: { kind: "Name", value: "resonance" } },
+          { kind: "Field", name: { kind: "Name", value: "createdAt" } },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "Game" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "Game" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "id" } },
+          { kind: "Field", name: { kind: "Name", value: "name" } },
+          { kind: "Field", name: { kind: "Name", value: "developerName" } },
+          { kind: "Field", name: { kind: "Name", value: "description" } },
+          { kind: "Field", name: { kind: "Name", value: "status" } },
+          { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
+          { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
+          { kind: "Field", name: { kind: "Name", value: "stale" } },
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "realms" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "Realm" } }],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<UpdateGameMutation, UpdateGameMutationVariables>;
 export const SetGameQuotasDocument = {
   kind: "Document",
   definitions: [

@@ -270,6 +270,16 @@ export interface MultiverseOperations {
   ): Promise<G.UnregisterGameMutation["unregisterGame"]>;
 
   /**
+   * Changes a game's name or description (its owners: the admin, its developer, the game itself).
+   *
+   * Sends `mutation UpdateGame` (sdk/operations/games.graphql).
+   */
+  updateGame(
+    variables: G.UpdateGameMutationVariables,
+    options?: RequestOptions,
+  ): Promise<G.UpdateGameMutation["updateGame"]>;
+
+  /**
    * Creates a player, or updates the one with the same `externalId`.
    *
    * Sends `mutation UpsertPlayer` (sdk/operations/players.graphql).
@@ -498,6 +508,14 @@ export const operations = {
     inputOnly: false,
     query:
       "mutation UnregisterGame($id:ID!){unregisterGame(id:$id){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+  },
+  updateGame: {
+    kind: "mutation",
+    operationName: "UpdateGame",
+    field: "updateGame",
+    inputOnly: false,
+    query:
+      "mutation UpdateGame($id:ID!$input:UpdateGameInput!){updateGame(id:$id input:$input){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   upsertPlayer: {
     kind: "mutation",

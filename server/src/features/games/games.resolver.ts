@@ -15,6 +15,7 @@ import { RegisterGamePayload } from "./register-game.payload.ts";
 import { roundTrips } from "../../platform/graphql/query-cost.ts";
 import { maxOf, overridesOf, QUOTA_NAMES } from "../../platform/quotas/game-quotas.ts";
 import { GameQuotasInput } from "./game-quotas.input.ts";
+import { UpdateGameInput } from "./update-game.input.ts";
 import { GameQuotas } from "./game-quotas.type.ts";
 
 function requireSlug(id: string): void {
@@ -58,6 +59,24 @@ export class GamesResolver {
   quotas(@Root() game: Game & { quotas?: unknown }, @Ctx() { principal, services }: Context): GameQuotas | null {
     if (!owns(principal, game)) return null;
     return { ...services.config.gameQuotas, ...overridesOf(game.quotas) };
+  }
+
+  @Authorized(Role.Admin, Role.Developer, Role.Game)
+  @Mutation(() => Game, {
+    description: "Changes a game's name or description (its owners: the admin, its developer, the game itself).",
+  })
+  async updateGame(
+    @Ctx() { principal, services }: Context,
+    @Arg("id", () => ID) id: string,
+    @Arg("input", () => UpdateGameInput) input: UpdateGameInput,
+  ): Promise<Game> {
+    requireSlug(id);
+    await requireGame(services.prisma, principal, id, "manage");
+    const data = {
+      ...(typeof input.name === "string" ? { name: input.name.trim() } : {}),
+      ...(typeof input.description === "string" ? { description: input.description.trim() } : {}),
+    };
+    return services.prisma.game.update({ where: { id }, data });
   }
 
   @Authorized(Role.Admin)

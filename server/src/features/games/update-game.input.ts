@@ -1,0 +1,16 @@
+import { IsOptional } from "class-validator";
+import { Field, InputType } from "type-graphql";
+import { IsLabel, IsText } from "../../platform/graphql/validators.ts";
+
+/** What `updateGame` changes: a field left out (or null) stays as it is. */
+@InputType("UpdateGameInput")
+export class UpdateGameInput {
+  @Field(() => String, { nullable: true, description: "1–80 characters." })
+  @IsOptional()
+  @IsLabel(80)
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'At most 500 characters; "" clears it.' })
+  @IsText(500)
+  description?: string | null;
+}
