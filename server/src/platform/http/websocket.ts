@@ -14,6 +14,7 @@ import { CloseCode } from "../../../../sdk/src/protocol.ts";
 import { quotaExceeded } from "../quotas/game-quotas.ts";
 import {
   ConnectionSession,
+  gameOf,
   PresenceUnavailableError,
   QuotaFullError,
   type SessionDeps,
@@ -153,7 +154,8 @@ export function attachWebSocket(
           ];
         }
         if (refused === "game") {
-          const gameId = (session.principal as { gameId: string }).gameId;
+          // Only a game's or a player's connection counts against a game's quota.
+          const gameId = gameOf(session.principal)!;
           return [quotaExceeded(gameId, "subscriptions", session.gameSubscriptionsQuota, "subscriptions on this node")];
         }
         const contextValue = pipeline.context(session.principal, connectionId!, session);

@@ -30,7 +30,7 @@ export class QuotaFullError extends Error {
 export type SubscribeRefusal = "connection" | "game";
 
 /** The game a principal acts for, whose quotas its connections count against. */
-function gameOf(p: Principal | undefined): string | undefined {
+export function gameOf(p: Principal | undefined): string | undefined {
   return p?.kind === "game" || p?.kind === "player" ? p.gameId : undefined;
 }
 

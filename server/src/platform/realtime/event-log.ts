@@ -205,9 +205,11 @@ export class EventLog {
       -- Each source's bytes as the log will hold them, and the sources that would pass their quota.
       sizes AS (SELECT source, sum(octet_length(data::jsonb::text))::bigint AS bytes FROM v
                  WHERE source IS NOT NULL GROUP BY source),
-      over AS (SELECT g.id, coalesce((g.quotas->>'storedEventBytes')::bigint, ${this.storedEventBytes}::bigint) AS quota
-                 FROM games g JOIN sizes z ON z.source = g.id
-                WHERE g.stored_event_bytes + z.bytes > coalesce((g.quotas->>'storedEventBytes')::bigint, ${this.storedEventBytes}::bigint)),
+      over AS (SELECT id, quota FROM (
+                 SELECT g.id, g.stored_event_bytes + z.bytes AS after,
+                        coalesce((g.quotas->>'storedEventBytes')::bigint, ${this.storedEventBytes}::bigint) AS quota
+                   FROM games g JOIN sizes z ON z.source = g.id) q
+                WHERE after > quota),
       refused AS (SELECT id FROM gone UNION ALL SELECT id FROM over),
       s AS (UPDATE universe_state SET last_seq = last_seq + ${immediate}
              WHERE id = 1 AND ${immediate}::int > 0 AND NOT EXISTS (SELECT 1 FROM refused)

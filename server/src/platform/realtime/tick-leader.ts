@@ -161,7 +161,8 @@ export class TickLeader {
     if (state.pending) {
       const result = await log.deliverPending(number, startedAt);
       if (result.lastSeq === null) throw new Error("universe_state row is missing: run the migrations");
-      ({ delivered, lastSeq } = result as { delivered: EventRow[]; lastSeq: bigint });
+      delivered = result.delivered;
+      lastSeq = result.lastSeq;
     }
     if (gamesVersion !== this.#rates?.version) this.#rates = { version: gamesVersion, ...(await this.#readRates()) };
     const gamesSynced = this.#rates.synced(number);
