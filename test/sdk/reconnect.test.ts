@@ -207,6 +207,8 @@ describe("SDK: reconnecting", () => {
     await events.ready;
     const before = await publish(publisher(s), 3, "before");
     await waitUntil("the first events", () => got.values.length === 3);
+    // Its snapshot too: one still on its way when the server goes away is lost with the socket.
+    await waitUntil("the first snapshot", () => snapshots.values.length === 1);
 
     const s2 = await restartTestServer(s);
     servers = servers.filter((x) => x !== s).concat(s2);
