@@ -8,6 +8,7 @@ import { EventsResolver } from "./features/events/events.resolver.ts";
 import { EventsSubscriptionResolver } from "./features/events/events.subscription.ts";
 import { TicksSubscriptionResolver } from "./features/universe/ticks.subscription.ts";
 import { PresenceSubscriptionResolver } from "./features/players/presence.subscription.ts";
+import { MyRoomSubscriptionResolver } from "./features/rooms/my-room.subscription.ts";
 import { RoomOccupantsSubscriptionResolver } from "./features/rooms/room-occupants.subscription.ts";
 import { GamesResolver } from "./features/games/games.resolver.ts";
 import { RealmGameResolver } from "./features/games/realm-game.resolver.ts";
@@ -39,6 +40,7 @@ export function buildGraphQLSchema(): Promise<GraphQLSchema> {
       EventsSubscriptionResolver,
       TicksSubscriptionResolver,
       RoomOccupantsSubscriptionResolver,
+      MyRoomSubscriptionResolver,
       PresenceSubscriptionResolver,
     ],
     authChecker,

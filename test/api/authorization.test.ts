@@ -191,6 +191,8 @@ async function seed(): Promise<Matrix> {
 beforeAll(async () => {
   s = await startTestServer();
   w = await seed();
+  // Both games let their players say things (publishEvent with a player token).
+  await s.app.services.prisma.game.updateMany({ data: { playerEventTypes: ["matrix.say"] } });
 });
 afterAll(() => s?.stop());
 
@@ -288,7 +290,10 @@ const GAMES_SEEN: Record<Who, string[]> = {
   playerB1: ["game-a", "game-b", "game-c"],
 };
 
-/** The seeded events `who` sees with no `gameId`: its own games' logs (all for the admin). */
+/**
+ * The seeded events `who` sees with no `gameId`: its own games' logs (all for the admin). None
+ * for a player: they are games' events, and a player sees only those sent to it or its room.
+ */
 function eventsSeenBy(who: Who): SeedEvent[] {
   switch (who) {
     case "admin":
@@ -296,11 +301,9 @@ function eventsSeenBy(who: Who): SeedEvent[] {
     case "devA":
       return [...new Set([...EVENTS_OF.A, ...EVENTS_OF.gone])];
     case "gameA":
-    case "playerA1":
       return EVENTS_OF.A;
     case "devB":
     case "gameB":
-    case "playerB1":
       return EVENTS_OF.B;
     default:
       return [];
@@ -447,7 +450,11 @@ const queryRows: Row[] = [
         doc: EVENTS_DOC,
         vars: () => ({ gameId: game().id }),
         expect: privateTo(side),
-        ok: (d) => expect(seededIn((d["events"] as { nodes: EventNode[] }).nodes)).toEqual(sorted(EVENTS_OF[side])),
+        // A player sees only what was sent to it or to a room it was in: none of these games' events.
+        ok: (d, { who }) =>
+          expect(seededIn((d["events"] as { nodes: EventNode[] }).nodes)).toEqual(
+            who.startsWith("player") ? [] : sorted(EVENTS_OF[side]),
+          ),
       },
     ];
   }),
@@ -929,6 +936,43 @@ const mutationRows: Row[] = [
     doc: PUBLISH,
     vars: () => ({ input: { type: "matrix.ping", targetGameId: "game-gone" } }),
     expect: { gameA: NF, gameB: NF },
+    unchanged: adminUniverse,
+  },
+  {
+    op: "publishEvent",
+    target: "an event to game A's lobby (player A1 is in it)",
+    doc: PUBLISH,
+    vars: async () => {
+      // Earlier cells move player A1 about: it is in the lobby again first.
+      must(await movePlayer(s, w.gameA.apiKey, w.gameA.players[0]!.id, w.gameA.roomId));
+      return { input: { type: "matrix.say", targetRoomId: w.gameA.roomId, idempotencyKey: fresh("key") } };
+    },
+    // Player B1 may publish only to its own current room: FORBIDDEN for any other, so whether
+    // game A's room exists is not disclosed.
+    expect: all(UN, OK, FB, FB, OK, NF, OK, FB),
+    ok: async (d, { who }) => {
+      const e = d["publishEvent"] as EventNode & { seq: string };
+      expect(e).toMatchObject({
+        status: "DELIVERED",
+        sourceGameId: who === "admin" ? null : "game-a",
+        recipientGameIds: ["game-a"],
+        broadcast: false,
+      });
+    },
+    unchanged: adminUniverse,
+  },
+  {
+    op: "publishEvent",
+    target: "an event to player A1",
+    doc: PUBLISH,
+    vars: () => ({
+      input: { type: "matrix.say", targetPlayerId: w.gameA.players[0]!.id, idempotencyKey: fresh("key") },
+    }),
+    expect: all(UN, OK, FB, FB, OK, NF, OK, NF),
+    ok: async (d) => {
+      const e = d["publishEvent"] as EventNode & { seq: string };
+      expect(e).toMatchObject({ status: "DELIVERED", recipientGameIds: ["game-a"], broadcast: false });
+    },
     unchanged: adminUniverse,
   },
   {

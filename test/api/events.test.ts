@@ -351,9 +351,9 @@ describe("visibility through the events query", () => {
     expect(gamma).not.toContain(sent["deltaToSouth"]!.id);
   });
 
-  it("a player sees what its game sees", async () => {
-    const seen = await allEvents(alphaPlayerToken, { type: "vis" });
-    expect(sorted(ids(seen))).toEqual(idsOf(visible.alpha));
+  it("a player sees none of its game's events to games: only what is sent to it or its room (test/realtime/room-events.test.ts)", async () => {
+    expect(visible.alpha.length).toBeGreaterThan(0);
+    expect(await allEvents(alphaPlayerToken, { type: "vis" })).toEqual([]);
   });
 
   it("a developer sees the events of its own games", async () => {

@@ -125,7 +125,7 @@ describe("migrations and schema.prisma", () => {
         WHERE i.indisunique AND i.indpred IS NOT NULL`,
     );
     expect(rows.map((r) => r.def)).toEqual([
-      "CREATE UNIQUE INDEX events_source_game_id_idempotency_key_key ON public.events USING btree (source_game_id, idempotency_key) NULLS NOT DISTINCT WHERE (idempotency_key IS NOT NULL)",
+      "CREATE UNIQUE INDEX events_source_idempotency_key_key ON public.events USING btree (source_game_id, source_player_id, idempotency_key) NULLS NOT DISTINCT WHERE (idempotency_key IS NOT NULL)",
     ]);
   });
 

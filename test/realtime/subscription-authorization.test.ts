@@ -145,16 +145,36 @@ interface Logged {
   seq: bigint;
   type: string;
   source: string | null;
+  /** The game it is addressed to (a room's or a player's game too); null for a broadcast. */
   target: string | null;
+  /** The players who may see it: a room's players, or the player it was sent to. */
+  audience: string[];
 }
 const log: Logged[] = [];
 
 const PUBLISH = `mutation($i: PublishEventInput!) { publishEvent(input: $i) { seq sourceGameId targetGameId } }`;
 
-/** Publishes as `from` (a game id, or "admin"), to `to` (a game id) or to everyone (null). */
-async function publish(from: string, label: string, to: string | null): Promise<Logged> {
+/** Where an event goes: a game, everyone (null), a game's lobby (its two players), or one player of a game. */
+type Target = string | null | { room: string } | { player: string; index: number };
+
+/** The seeded game `game`'s lobby and players (game A's or B's). */
+const seededGame = (game: string) => (game === GAME_A ? w.gameA : w.gameB);
+
+/** Publishes as `from` (a game id, or "admin"), to `to`. */
+async function publish(from: string, label: string, to: Target): Promise<Logged> {
   const type = `matrix.${label}.${++counter}`;
-  const input = { type, idempotencyKey: fresh("key"), ...(to ? { targetGameId: to } : {}) };
+  let target: Record<string, string> = {};
+  let game: string | null = null;
+  let audience: string[] = [];
+  if (typeof to === "string") [target, game] = [{ targetGameId: to }, to];
+  else if (to && "room" in to) {
+    const g = seededGame(to.room);
+    [target, game, audience] = [{ targetRoomId: g.roomId }, to.room, g.players.map((p) => p.id)];
+  } else if (to) {
+    const player = seededGame(to.player).players[to.index]!.id;
+    [target, game, audience] = [{ targetPlayerId: player }, to.player, [player]];
+  }
+  const input = { type, idempotencyKey: fresh("key"), ...target };
   const d = must(
     await s.gql<{ publishEvent: { seq: string; sourceGameId: string | null; targetGameId: string | null } }>(
       PUBLISH,
@@ -162,7 +182,7 @@ async function publish(from: string, label: string, to: string | null): Promise<
       keyOf(from),
     ),
   );
-  const e = { seq: BigInt(d.publishEvent.seq), type, source: d.publishEvent.sourceGameId, target: to };
+  const e = { seq: BigInt(d.publishEvent.seq), type, source: d.publishEvent.sourceGameId, target: game, audience };
   log.push(e);
   return e;
 }
@@ -177,7 +197,7 @@ const window = (from: bigint, to: bigint): Logged[] =>
   log.filter((e) => e.seq >= from && e.seq <= to).sort((a, b) => (a.seq < b.seq ? -1 : 1));
 
 /** One event of every routing kind that matters here. */
-const EVENT_SET: [from: string, label: string, to: string | null][] = [
+const EVENT_SET: [from: string, label: string, to: Target][] = [
   [GAME_C, "cToA", GAME_A],
   [GAME_C, "cToB", GAME_B],
   [GAME_A, "aToC", GAME_C],
@@ -186,17 +206,31 @@ const EVENT_SET: [from: string, label: string, to: string | null][] = [
   ["admin", "adminToC", GAME_C], // neither A's nor B's: the admin's alone
   [GAME_C, "cBroadcast", null],
   ["admin", "adminBroadcast", null],
+  [GAME_A, "aToLobbyA", { room: GAME_A }], // player A1 is in the lobby
+  [GAME_B, "bToB2", { player: GAME_B, index: 1 }], // not player B1's
+  ["admin", "adminToB1", { player: GAME_B, index: 0 }],
+  ["admin", "adminToLobbyB", { room: GAME_B }],
 ];
 
 /**
- * The rule of docs/api.md "Reading events": with `gameId`, what that game sent or received and
- * broadcasts; without, the admin all, anyone else what its game sent or received and broadcasts.
+ * The rule of docs/realtime.md "Who sees which events": a player, the events whose audience it
+ * was in; anyone else, with `gameId`, what that game sent or received and broadcasts; without,
+ * the admin all, anyone else what its games sent or received and broadcasts.
  */
 function sees(who: Signed, gameId: string | null, e: Logged): boolean {
+  if (who === "playerA1" || who === "playerB1") return e.audience.includes(playerOf(who));
   const involves = (g: string) => e.target === null || e.source === g || e.target === g;
   if (gameId) return involves(gameId);
   return who === "admin" || involves(OWN[who]);
 }
+
+const playerOf = (who: "playerA1" | "playerB1") => (who === "playerA1" ? w.gameA : w.gameB).players[0]!.id;
+
+/** A marker event `who` sees: an admin's broadcast, or for a player an admin's word to it alone. */
+const marker = (who: Signed, label: string): Promise<Logged> =>
+  who === "playerA1" || who === "playerB1"
+    ? publish("admin", label, { player: OWN[who], index: 0 })
+    : publish("admin", label, null);
 
 interface EventMsg {
   events: { seq: string; type: string };
@@ -209,14 +243,14 @@ const arrives = <T>(sub: TestSubscription<T>, what: string, pick: (m: T) => bool
 /** Live: once a probe arrives, publishes EVENT_SET; exactly the visible ones arrive, in seq order. */
 function liveEvents(gameId: string | null) {
   return async (who: Signed, sub: TestSubscription<EventMsg>) => {
-    await waitUntil("the subscription is live (a probe broadcast arrives)", async () => {
+    await waitUntil("the subscription is live (a probe arrives)", async () => {
       if (sub.values.length > 0) return true;
-      await publish("admin", "probe", null);
+      await marker(who, "probe");
       return false;
     });
     const start = BigInt(sub.values[0]!.events.seq);
     await publishSet();
-    const end = await publish("admin", "end", null);
+    const end = await marker(who, "end");
     await arrives(sub, "the closing broadcast", (m) => m.events.type === end.type);
     const expected = window(start, end.seq).filter((e) => sees(who, gameId, e));
     expect(sub.values.map((m) => m.events.type)).toEqual(expected.map((e) => e.type));
@@ -227,7 +261,7 @@ function liveEvents(gameId: string | null) {
 /** With `since`: everything visible after the seeded seq (earlier cells' events included), then live. */
 function replayedEvents(gameId: string | null) {
   return async (who: Signed, sub: TestSubscription<EventMsg>) => {
-    const end = await publish("admin", "end", null);
+    const end = await marker(who, "end");
     await arrives(sub, "the closing broadcast", (m) => m.events.type === end.type);
     const expected = window(seeded + 1n, end.seq).filter((e) => sees(who, gameId, e));
     expect(sub.values.map((m) => m.events.type)).toEqual(expected.map((e) => e.type));
@@ -375,6 +409,14 @@ interface RoomMsg {
 }
 
 /** The first message is the room's snapshot: its two (heartbeat-online) players, its version. */
+/** A player's myRoom starts with its own room: the lobby, with its game's two players. */
+async function myRoomSnapshot(who: Signed, sub: TestSubscription<{ myRoom: RoomMsg["roomOccupants"] }>) {
+  const game = who === "playerA1" ? w.gameA : w.gameB;
+  const [snapshot] = await sub.received(1);
+  expect(snapshot!.myRoom).toMatchObject({ roomId: game.roomId, change: null });
+  expect(snapshot!.myRoom.occupants.map((o) => o.id).sort()).toEqual(game.players.map((p) => p.id).sort());
+}
+
 function roomSnapshot(side: "A" | "B") {
   return async (_who: Signed, sub: TestSubscription<RoomMsg>) => {
     const game = side === "A" ? w.gameA : w.gameB;
@@ -418,6 +460,7 @@ interface Row {
 const EVENTS = `subscription($gameId: ID, $since: Int64) { events(gameId: $gameId, since: $since) { seq type } }`;
 const TICKS = `subscription($gameId: ID) { ticks(gameId: $gameId) { number } }`;
 const ROOM = `subscription($r: ID!) { roomOccupants(roomId: $r) { roomId version occupants { id } change { kind } } }`;
+const MY_ROOM = `subscription { myRoom { roomId version occupants { id } change { kind } } }`;
 const PRESENCE = `subscription($gameId: ID) { presence(gameId: $gameId) { gameId playerId online cause } }`;
 const UNIVERSE = `subscription { universe { games } }`;
 
@@ -518,6 +561,21 @@ const rows: Row[] = [
     vars: () => ({ gameId: UNKNOWN_GAME }),
     expect: everyone(NF),
     error: () => ({ message: `Game "${UNKNOWN_GAME}" was not found` }),
+  },
+  // ----- myRoom -----
+  {
+    sub: "myRoom",
+    target: "the caller's own room (player tokens only)",
+    doc: MY_ROOM,
+    vars: () => ({}),
+    expect: cells(FB, FB, FB, FB, FB, OK, OK),
+    stream: myRoomSnapshot as Row["stream"],
+    error: (code, who) =>
+      code === FB
+        ? {
+            message: `This operation is for: player (you are signed in as ${who === "admin" ? "admin" : who.startsWith("dev") ? "developer" : "game"})`,
+          }
+        : undefined,
   },
   // ----- roomOccupants -----
   {

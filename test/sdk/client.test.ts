@@ -59,6 +59,7 @@ describe("SDK: queries and mutations", () => {
       "heartbeat",
       "issuePlayerToken",
       "movePlayer",
+      "myRoom",
       "players",
       "presence",
       "publishEvent",

@@ -79,9 +79,12 @@ describe("SDK: reconnecting", () => {
     return changes;
   };
   const publisher = (s: TestServer) => client({ url: s.url, adminToken: TEST_ADMIN_TOKEN });
-  const publish = async (c: MultiverseClient, n: number, tag: string) => {
+  /** `n` events from `c`: broadcasts, or to one player (`to`), who sees only what is sent to it. */
+  const publish = async (c: MultiverseClient, n: number, tag: string, to?: string) => {
     const out: string[] = [];
-    for (let i = 0; i < n; i++) out.push((await c.publishEvent({ type: "step", data: { tag, i } })).seq!);
+    for (let i = 0; i < n; i++) {
+      out.push((await c.publishEvent({ type: "step", data: { tag, i }, ...(to ? { targetPlayerId: to } : {}) })).seq!);
+    }
     return out;
   };
 
@@ -308,10 +311,10 @@ describe("SDK: reconnecting", () => {
     const changes = track(watcher);
     const got = collect(watcher.events({}));
     await waitUntil("connected", () => watcher.connection.state === "connected");
-    const published = await publish(admin, 3, "before");
+    const published = await publish(admin, 3, "before", player.id);
     await waitUntil("the first events", () => got.values.length === 3);
     await waitUntil("the expiry to end the connection", () => changes.some((c) => c.closeCode === 4011), 10_000);
-    published.push(...(await publish(admin, 3, "after")));
+    published.push(...(await publish(admin, 3, "after", player.id)));
     await waitUntil("the events after the renewal", () => got.values.length >= 6);
     expect(seqs(got.values)).toEqual(published);
     expect(consecutive(seqs(got.values))).toBe(true);

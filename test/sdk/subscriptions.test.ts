@@ -137,9 +137,12 @@ describe("SDK: subscriptions", () => {
     const never = mv.roomOccupants({ roomId }, { signal: aborted });
     expect(await never.next()).toEqual({ value: undefined, done: true });
 
-    const stopped = mv.ticks();
+    // A quiet room: after its snapshot nothing comes, so next() is surely waiting when stop() comes
+    // (a tick every 50 ms could already be queued).
+    const quiet = await mv.createRoom({ realmId, name: "Quiet" });
+    const stopped = mv.roomOccupants({ roomId: quiet.id });
     await take(stopped, 1);
-    const waiting = stopped.next(); // waits for the next tick
+    const waiting = stopped.next(); // waits for a change that never comes
     stopped.stop();
     expect(await waiting).toEqual({ value: undefined, done: true });
     await waitUntil("the server let go of them", async () => (await activeSubscriptions()) === 0);
@@ -234,6 +237,23 @@ describe("SDK: subscriptions", () => {
     const [offline] = await take(presence, 1);
     expect(offline).toMatchObject({ playerId: bob.id, online: false, cause: "DISCONNECTED" });
     presence.stop();
+  });
+
+  it("myRoom: a player's own room, and a fresh snapshot when it moves", async () => {
+    const cy = await mv.upsertPlayer({ externalId: "cy", displayName: "Cy" });
+    const cellar = await mv.createRoom({ realmId, name: "Cellar" });
+    const { token } = await mv.issuePlayerToken({ playerId: cy.id });
+    const player = client({ token, apiKey: undefined });
+    const seen: string[] = [];
+    for await (const room of player.myRoom()) {
+      seen.push(
+        `${room.roomId === roomId ? "lobby" : room.roomId === cellar.id ? "cellar" : room.roomId}:${room.occupants.map((p) => p.displayName).join(",")}`,
+      );
+      if (room.roomId === null) await mv.movePlayer({ playerId: cy.id, roomId });
+      else if (room.roomId === roomId) await player.movePlayer({ playerId: cy.id, roomId: cellar.id });
+      else break;
+    }
+    expect(seen).toEqual(["null:", "lobby:Cy", "cellar:Cy"]);
   });
 
   it("universeUpdates: the universe once a second, for admins", async () => {

@@ -54,6 +54,7 @@ describe("SDK types", () => {
       registeredAt: string;
       lastHeartbeatAt: string | null;
       stale: boolean;
+      playerEventTypes: string[];
       realms: Realm[];
     }>();
     expectTypeOf<GameStatus>().toEqualTypeOf<"ACTIVE" | "PAUSED" | "UNREGISTERED">();
@@ -95,9 +96,15 @@ describe("SDK types", () => {
 
   it("events resume; publishEvent returns the stored event", () => {
     expectTypeOf(client.events).returns.toEqualTypeOf<ResumableSubscription<MultiverseEvent>>();
-    expectTypeOf(client.events)
-      .parameter(0)
-      .toEqualTypeOf<{ gameId?: string | null | undefined; since?: string | null | undefined } | undefined>();
+    expectTypeOf(client.events).parameter(0).toEqualTypeOf<
+      | {
+          gameId?: string | null | undefined;
+          roomId?: string | null | undefined;
+          playerId?: string | null | undefined;
+          since?: string | null | undefined;
+        }
+      | undefined
+    >();
     expectTypeOf<ResumableSubscription<MultiverseEvent>["ready"]>().toEqualTypeOf<Promise<void>>();
     expectTypeOf(client.publishEvent).returns.resolves.toEqualTypeOf<MultiverseEvent>();
     expectTypeOf<MultiverseEvent["seq"]>().toEqualTypeOf<string | null>();

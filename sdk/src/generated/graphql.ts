@@ -57,15 +57,19 @@ export type OccupantChangeKind = "JOINED" | "LEFT";
 /** MOVED: movePlayer. CONNECTED: a connection with the player's token opened, or its game's heartbeat vouched for it. DISCONNECTED: the last such connection closed. EXPIRED: nothing renewed its presence in time (a node that stopped answering, or a game that stopped heartbeating it). */
 export type PresenceCause = "CONNECTED" | "DISCONNECTED" | "EXPIRED" | "MOVED";
 
-/** An event to publish. No target game and no realm selector: a broadcast to every game. A target game: to it alone. A realm selector: to the games with a matching realm (within the target game, if one is named). */
+/** An event to publish, with at most one kind of target. No target: a broadcast to every game (from a player: to its own game's server alone). A target game: to it alone. A realm selector: to the games with a matching realm (within the target game, if one is named). A room: to the room's game and the players in the room now. A player: to its game and that player. */
 export type PublishEventInput = {
   /** Any JSON value, at most MAX_EVENT_DATA_BYTES (64 KiB unless configured) as JSON; default `{}`. */
   data?: unknown;
   delivery?: EventDelivery;
-  /** Makes a retry safe: the same key from the same game returns the event stored the first time. */
+  /** Makes a retry safe: the same key from the same sender (a game, a player, the admin) returns the event stored the first time. */
   idempotencyKey?: string | null | undefined;
   targetGameId?: string | null | undefined;
+  /** A player: its game and that player (a whisper, with the sender too when a player sends it). */
+  targetPlayerId?: string | null | undefined;
   targetRealm?: RealmSelectorInput | null | undefined;
+  /** A room: its game and the players in it when the event is published (a player may name only its current room). */
+  targetRoomId?: string | null | undefined;
   /** e.g. `trade.offer`: a letter, then up to 63 of A-Z a-z 0-9 _ . : - */
   type: string;
 };
@@ -95,6 +99,8 @@ export type RegisterGameInput = {
   /** A slug: 3–40 characters of a-z, 0-9 and '-', starting with a letter. */
   id: string;
   name: string;
+  /** The event types the game's players may publish with their tokens (at most 100; e.g. `chat.say`). None unless listed. */
+  playerEventTypes?: Array<string> | null | undefined;
   /** The game's first realm. */
   realm: RealmInput;
   /** Control ticks per local tick (1–1000, default 1). */
@@ -106,6 +112,8 @@ export type UpdateGameInput = {
   description?: string | null | undefined;
   /** 1–80 characters. */
   name?: string | null | undefined;
+  /** The event types the game's players may publish with their tokens (at most 100): the whole list, replacing the old one; `[]` allows none. */
+  playerEventTypes?: Array<string> | null | undefined;
 };
 
 /** Creates the player with this `externalId`, or renames it if it exists. */
@@ -147,7 +155,10 @@ export type PublishEventMutation = {
     delivery: EventDelivery;
     broadcast: boolean;
     sourceGameId: string | null;
+    sourcePlayerId: string | null;
     targetGameId: string | null;
+    targetRoomId: string | null;
+    targetPlayerId: string | null;
     recipientGameIds: Array<string>;
     idempotencyKey: string | null;
     tick: string | null;
@@ -171,7 +182,10 @@ export type PublishEventsMutation = {
     delivery: EventDelivery;
     broadcast: boolean;
     sourceGameId: string | null;
+    sourcePlayerId: string | null;
     targetGameId: string | null;
+    targetRoomId: string | null;
+    targetPlayerId: string | null;
     recipientGameIds: Array<string>;
     idempotencyKey: string | null;
     tick: string | null;
@@ -187,6 +201,8 @@ export type EventsPageQueryVariables = Exact<{
   before?: string | null | undefined;
   last?: number | null | undefined;
   gameId?: string | null | undefined;
+  roomId?: string | null | undefined;
+  playerId?: string | null | undefined;
   type?: string | null | undefined;
 }>;
 
@@ -201,7 +217,10 @@ export type EventsPageQuery = {
       delivery: EventDelivery;
       broadcast: boolean;
       sourceGameId: string | null;
+      sourcePlayerId: string | null;
       targetGameId: string | null;
+      targetRoomId: string | null;
+      targetPlayerId: string | null;
       recipientGameIds: Array<string>;
       idempotencyKey: string | null;
       tick: string | null;
@@ -215,6 +234,8 @@ export type EventsPageQuery = {
 
 export type EventsSubscriptionVariables = Exact<{
   gameId?: string | null | undefined;
+  roomId?: string | null | undefined;
+  playerId?: string | null | undefined;
   since?: string | null | undefined;
 }>;
 
@@ -228,7 +249,10 @@ export type EventsSubscription = {
     delivery: EventDelivery;
     broadcast: boolean;
     sourceGameId: string | null;
+    sourcePlayerId: string | null;
     targetGameId: string | null;
+    targetRoomId: string | null;
+    targetPlayerId: string | null;
     recipientGameIds: Array<string>;
     idempotencyKey: string | null;
     tick: string | null;
@@ -260,6 +284,7 @@ export type GameFragment = {
   registeredAt: string;
   lastHeartbeatAt: string | null;
   stale: boolean;
+  playerEventTypes: Array<string>;
   realms: Array<{
     id: string;
     gameId: string;
@@ -300,7 +325,10 @@ export type EventFragment = {
   delivery: EventDelivery;
   broadcast: boolean;
   sourceGameId: string | null;
+  sourcePlayerId: string | null;
   targetGameId: string | null;
+  targetRoomId: string | null;
+  targetPlayerId: string | null;
   recipientGameIds: Array<string>;
   idempotencyKey: string | null;
   tick: string | null;
@@ -311,6 +339,22 @@ export type EventFragment = {
 
 export type RoomOccupantsFragment = {
   roomId: string;
+  version: string;
+  occupants: Array<{
+    id: string;
+    gameId: string;
+    externalId: string;
+    displayName: string;
+    roomId: string | null;
+    online: boolean;
+    lastSeenAt: string | null;
+    createdAt: string;
+  }>;
+  change: { kind: OccupantChangeKind; playerId: string; cause: PresenceCause } | null;
+};
+
+export type MyRoomFragment = {
+  roomId: string | null;
   version: string;
   occupants: Array<{
     id: string;
@@ -379,6 +423,7 @@ export type GamesQuery = {
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
+    playerEventTypes: Array<string>;
     realms: Array<{
       id: string;
       gameId: string;
@@ -406,6 +451,7 @@ export type GameQuery = {
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
+    playerEventTypes: Array<string>;
     realms: Array<{
       id: string;
       gameId: string;
@@ -435,6 +481,7 @@ export type RegisterGameMutation = {
       registeredAt: string;
       lastHeartbeatAt: string | null;
       stale: boolean;
+      playerEventTypes: Array<string>;
       realms: Array<{
         id: string;
         gameId: string;
@@ -465,6 +512,7 @@ export type RotateGameKeyMutation = {
       registeredAt: string;
       lastHeartbeatAt: string | null;
       stale: boolean;
+      playerEventTypes: Array<string>;
       realms: Array<{
         id: string;
         gameId: string;
@@ -494,6 +542,7 @@ export type SetGameStatusMutation = {
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
+    playerEventTypes: Array<string>;
     realms: Array<{
       id: string;
       gameId: string;
@@ -522,6 +571,7 @@ export type UpdateGameMutation = {
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
+    playerEventTypes: Array<string>;
     realms: Array<{
       id: string;
       gameId: string;
@@ -550,6 +600,7 @@ export type SetGameQuotasMutation = {
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
+    playerEventTypes: Array<string>;
     quotas: {
       connections: number;
       subscriptions: number;
@@ -585,6 +636,7 @@ export type UnregisterGameMutation = {
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
+    playerEventTypes: Array<string>;
     realms: Array<{
       id: string;
       gameId: string;
@@ -612,6 +664,7 @@ export type HeartbeatMutation = {
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
+    playerEventTypes: Array<string>;
     realms: Array<{
       id: string;
       gameId: string;
@@ -651,6 +704,7 @@ export type AdminGameDetailQuery = {
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
+    playerEventTypes: Array<string>;
     quotas: {
       connections: number;
       subscriptions: number;
@@ -857,6 +911,26 @@ export type RoomOccupantsSubscription = {
   };
 };
 
+export type MyRoomSubscriptionVariables = Exact<{ [key: string]: never }>;
+
+export type MyRoomSubscription = {
+  myRoom: {
+    roomId: string | null;
+    version: string;
+    occupants: Array<{
+      id: string;
+      gameId: string;
+      externalId: string;
+      displayName: string;
+      roomId: string | null;
+      online: boolean;
+      lastSeenAt: string | null;
+      createdAt: string;
+    }>;
+    change: { kind: OccupantChangeKind; playerId: string; cause: PresenceCause } | null;
+  };
+};
+
 export type UniverseQueryVariables = Exact<{ [key: string]: never }>;
 
 export type UniverseQuery = {
@@ -952,6 +1026,7 @@ export const GameFragmentDoc = {
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -1021,6 +1096,7 @@ export const EventFragmentDoc = {
           { kind: "Field", name: { kind: "Name", value: "delivery" } },
           { kind: "Field", name: { kind: "Name", value: "broadcast" } },
           { kind: "Field", name: { kind: "Name", value: "sourceGameId" } },
+          { kind: "Field", name: { kind: "Name", value: "sourcePlayerId" } },
           { kind: "Field", name: { kind: "Name", value: "targetGameId" } },
           {
             kind: "Field",
@@ -1034,6 +1110,8 @@ export const EventFragmentDoc = {
               ],
             },
           },
+          { kind: "Field", name: { kind: "Name", value: "targetRoomId" } },
+          { kind: "Field", name: { kind: "Name", value: "targetPlayerId" } },
           { kind: "Field", name: { kind: "Name", value: "recipientGameIds" } },
           { kind: "Field", name: { kind: "Name", value: "idempotencyKey" } },
           { kind: "Field", name: { kind: "Name", value: "tick" } },
@@ -1122,6 +1200,61 @@ export const RoomOccupantsFragmentDoc = {
     },
   ],
 } as unknown as DocumentNode<RoomOccupantsFragment, unknown>;
+export const MyRoomFragmentDoc = {
+  kind: "Document",
+  definitions: [
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "MyRoom" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "MyRoom" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "roomId" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "occupants" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "Player" } }],
+            },
+          },
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "change" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [
+                { kind: "Field", name: { kind: "Name", value: "kind" } },
+                { kind: "Field", name: { kind: "Name", value: "playerId" } },
+                { kind: "Field", name: { kind: "Name", value: "cause" } },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "Player" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "Player" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "id" } },
+          { kind: "Field", name: { kind: "Name", value: "gameId" } },
+          { kind: "Field", name: { kind: "Name", value: "externalId" } },
+          { kind: "Field", name: { kind: "Name", value: "displayName" } },
+          { kind: "Field", name: { kind: "Name", value: "roomId" } },
+          { kind: "Field", name: { kind: "Name", value: "online" } },
+          { kind: "Field", name: { kind: "Name", value: "lastSeenAt" } },
+          { kind: "Field", name: { kind: "Name", value: "createdAt" } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<MyRoomFragment, unknown>;
 export const PresenceChangeFragmentDoc = {
   kind: "Document",
   definitions: [
@@ -1385,6 +1518,7 @@ export const PublishEventDocument = {
           { kind: "Field", name: { kind: "Name", value: "delivery" } },
           { kind: "Field", name: { kind: "Name", value: "broadcast" } },
           { kind: "Field", name: { kind: "Name", value: "sourceGameId" } },
+          { kind: "Field", name: { kind: "Name", value: "sourcePlayerId" } },
           { kind: "Field", name: { kind: "Name", value: "targetGameId" } },
           {
             kind: "Field",
@@ -1398,6 +1532,8 @@ export const PublishEventDocument = {
               ],
             },
           },
+          { kind: "Field", name: { kind: "Name", value: "targetRoomId" } },
+          { kind: "Field", name: { kind: "Name", value: "targetPlayerId" } },
           { kind: "Field", name: { kind: "Name", value: "recipientGameIds" } },
           { kind: "Field", name: { kind: "Name", value: "idempotencyKey" } },
           { kind: "Field", name: { kind: "Name", value: "tick" } },
@@ -1467,6 +1603,7 @@ export const PublishEventsDocument = {
           { kind: "Field", name: { kind: "Name", value: "delivery" } },
           { kind: "Field", name: { kind: "Name", value: "broadcast" } },
           { kind: "Field", name: { kind: "Name", value: "sourceGameId" } },
+          { kind: "Field", name: { kind: "Name", value: "sourcePlayerId" } },
           { kind: "Field", name: { kind: "Name", value: "targetGameId" } },
           {
             kind: "Field",
@@ -1480,6 +1617,8 @@ export const PublishEventsDocument = {
               ],
             },
           },
+          { kind: "Field", name: { kind: "Name", value: "targetRoomId" } },
+          { kind: "Field", name: { kind: "Name", value: "targetPlayerId" } },
           { kind: "Field", name: { kind: "Name", value: "recipientGameIds" } },
           { kind: "Field", name: { kind: "Name", value: "idempotencyKey" } },
           { kind: "Field", name: { kind: "Name", value: "tick" } },
@@ -1525,6 +1664,16 @@ export const EventsPageDocument = {
         },
         {
           kind: "VariableDefinition",
+          variable: { kind: "Variable", name: { kind: "Name", value: "roomId" } },
+          type: { kind: "NamedType", name: { kind: "Name", value: "ID" } },
+        },
+        {
+          kind: "VariableDefinition",
+          variable: { kind: "Variable", name: { kind: "Name", value: "playerId" } },
+          type: { kind: "NamedType", name: { kind: "Name", value: "ID" } },
+        },
+        {
+          kind: "VariableDefinition",
           variable: { kind: "Variable", name: { kind: "Name", value: "type" } },
           type: { kind: "NamedType", name: { kind: "Name", value: "String" } },
         },
@@ -1560,6 +1709,16 @@ export const EventsPageDocument = {
                 kind: "Argument",
                 name: { kind: "Name", value: "gameId" },
                 value: { kind: "Variable", name: { kind: "Name", value: "gameId" } },
+              },
+              {
+                kind: "Argument",
+                name: { kind: "Name", value: "roomId" },
+                value: { kind: "Variable", name: { kind: "Name", value: "roomId" } },
+              },
+              {
+                kind: "Argument",
+                name: { kind: "Name", value: "playerId" },
+                value: { kind: "Variable", name: { kind: "Name", value: "playerId" } },
               },
               {
                 kind: "Argument",
@@ -1612,6 +1771,7 @@ export const EventsPageDocument = {
           { kind: "Field", name: { kind: "Name", value: "delivery" } },
           { kind: "Field", name: { kind: "Name", value: "broadcast" } },
           { kind: "Field", name: { kind: "Name", value: "sourceGameId" } },
+          { kind: "Field", name: { kind: "Name", value: "sourcePlayerId" } },
           { kind: "Field", name: { kind: "Name", value: "targetGameId" } },
           {
             kind: "Field",
@@ -1625,6 +1785,8 @@ export const EventsPageDocument = {
               ],
             },
           },
+          { kind: "Field", name: { kind: "Name", value: "targetRoomId" } },
+          { kind: "Field", name: { kind: "Name", value: "targetPlayerId" } },
           { kind: "Field", name: { kind: "Name", value: "recipientGameIds" } },
           { kind: "Field", name: { kind: "Name", value: "idempotencyKey" } },
           { kind: "Field", name: { kind: "Name", value: "tick" } },
@@ -1650,6 +1812,16 @@ export const EventsDocument = {
         },
         {
           kind: "VariableDefinition",
+          variable: { kind: "Variable", name: { kind: "Name", value: "roomId" } },
+          type: { kind: "NamedType", name: { kind: "Name", value: "ID" } },
+        },
+        {
+          kind: "VariableDefinition",
+          variable: { kind: "Variable", name: { kind: "Name", value: "playerId" } },
+          type: { kind: "NamedType", name: { kind: "Name", value: "ID" } },
+        },
+        {
+          kind: "VariableDefinition",
           variable: { kind: "Variable", name: { kind: "Name", value: "since" } },
           type: { kind: "NamedType", name: { kind: "Name", value: "Int64" } },
         },
@@ -1665,6 +1837,16 @@ export const EventsDocument = {
                 kind: "Argument",
                 name: { kind: "Name", value: "gameId" },
                 value: { kind: "Variable", name: { kind: "Name", value: "gameId" } },
+              },
+              {
+                kind: "Argument",
+                name: { kind: "Name", value: "roomId" },
+                value: { kind: "Variable", name: { kind: "Name", value: "roomId" } },
+              },
+              {
+                kind: "Argument",
+                name: { kind: "Name", value: "playerId" },
+                value: { kind: "Variable", name: { kind: "Name", value: "playerId" } },
               },
               {
                 kind: "Argument",
@@ -1695,6 +1877,7 @@ export const EventsDocument = {
           { kind: "Field", name: { kind: "Name", value: "delivery" } },
           { kind: "Field", name: { kind: "Name", value: "broadcast" } },
           { kind: "Field", name: { kind: "Name", value: "sourceGameId" } },
+          { kind: "Field", name: { kind: "Name", value: "sourcePlayerId" } },
           { kind: "Field", name: { kind: "Name", value: "targetGameId" } },
           {
             kind: "Field",
@@ -1708,6 +1891,8 @@ export const EventsDocument = {
               ],
             },
           },
+          { kind: "Field", name: { kind: "Name", value: "targetRoomId" } },
+          { kind: "Field", name: { kind: "Name", value: "targetPlayerId" } },
           { kind: "Field", name: { kind: "Name", value: "recipientGameIds" } },
           { kind: "Field", name: { kind: "Name", value: "idempotencyKey" } },
           { kind: "Field", name: { kind: "Name", value: "tick" } },
@@ -1786,6 +1971,7 @@ export const GamesDocument = {
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -1867,6 +2053,7 @@ export const GameDocument = {
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -1961,6 +2148,7 @@ export const RegisterGameDocument = {
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2052,6 +2240,7 @@ export const RotateGameKeyDocument = {
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2143,6 +2332,7 @@ export const SetGameStatusDocument = {
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2234,6 +2424,7 @@ export const UpdateGameDocument = {
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2335,6 +2526,7 @@ export const SetGameQuotasDocument = {
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2432,6 +2624,7 @@ export const UnregisterGameDocument = {
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2520,6 +2713,7 @@ export const HeartbeatDocument = {
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2704,6 +2898,7 @@ export const AdminGameDetailDocument = {
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -3483,6 +3678,79 @@ export const RoomOccupantsDocument = {
     },
   ],
 } as unknown as DocumentNode<RoomOccupantsSubscription, RoomOccupantsSubscriptionVariables>;
+export const MyRoomDocument = {
+  kind: "Document",
+  definitions: [
+    {
+      kind: "OperationDefinition",
+      operation: "subscription",
+      name: { kind: "Name", value: "MyRoom" },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "myRoom" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "MyRoom" } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "Player" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "Player" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "id" } },
+          { kind: "Field", name: { kind: "Name", value: "gameId" } },
+          { kind: "Field", name: { kind: "Name", value: "externalId" } },
+          { kind: "Field", name: { kind: "Name", value: "displayName" } },
+          { kind: "Field", name: { kind: "Name", value: "roomId" } },
+          { kind: "Field", name: { kind: "Name", value: "online" } },
+          { kind: "Field", name: { kind: "Name", value: "lastSeenAt" } },
+          { kind: "Field", name: { kind: "Name", value: "createdAt" } },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "MyRoom" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "MyRoom" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "roomId" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "occupants" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "Player" } }],
+            },
+          },
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "change" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [
+                { kind: "Field", name: { kind: "Name", value: "kind" } },
+                { kind: "Field", name: { kind: "Name", value: "playerId" } },
+                { kind: "Field", name: { kind: "Name", value: "cause" } },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<MyRoomSubscription, MyRoomSubscriptionVariables>;
 export const UniverseDocument = {
   kind: "Document",
   definitions: [

@@ -106,6 +106,18 @@ export interface MultiverseOperations {
   ): Promise<G.MovePlayerMutation["movePlayer"]>;
 
   /**
+   * For a player token: its room and the room's online players, at once and again after each of its moves (no resubscribing), and every change of them in between, with the room's version.
+   *
+   * A live stream: iterate it with `for await`; `break` or `options.signal` stops it.
+   *
+   * Sends `subscription MyRoom` (sdk/operations/rooms.graphql).
+   */
+  myRoom(
+    variables?: G.MyRoomSubscriptionVariables,
+    options?: SubscribeOptions,
+  ): MultiverseSubscription<G.MyRoomSubscription["myRoom"]>;
+
+  /**
    * A game's players. `gameId` defaults to the caller's game.
    *
    * Sends `query Players` (sdk/operations/players.graphql).
@@ -125,7 +137,7 @@ export interface MultiverseOperations {
   ): MultiverseSubscription<G.PresenceSubscription["presence"]>;
 
   /**
-   * Publishes an event from the calling game (or, for an admin, from the multiverse itself).
+   * Publishes an event from the calling game, from the calling player (to its room, a player of its game, or its game's server; only its game's playerEventTypes), or, for an admin, from the multiverse itself.
    *
    * Sends `mutation PublishEvent` (sdk/operations/events.graphql).
    */
@@ -270,7 +282,7 @@ export interface MultiverseOperations {
   ): Promise<G.UnregisterGameMutation["unregisterGame"]>;
 
   /**
-   * Changes a game's name or description (its owners: the admin, its developer, the game itself).
+   * Changes a game's name, description or playerEventTypes (its owners: the admin, its developer, the game itself).
    *
    * Sends `mutation UpdateGame` (sdk/operations/games.graphql).
    */
@@ -323,7 +335,7 @@ export const operations = {
     inputOnly: false,
     resume: { argument: "since", cursor: "seq" },
     query:
-      "subscription Events($gameId:ID$since:Int64){events(gameId:$gameId since:$since){...Event}}fragment Event on Event{seq id type data status delivery broadcast sourceGameId targetGameId targetRealm{realmType adjacency resonance}recipientGameIds idempotencyKey tick createdAt deliveredAt}",
+      "subscription Events($gameId:ID$roomId:ID$playerId:ID$since:Int64){events(gameId:$gameId roomId:$roomId playerId:$playerId since:$since){...Event}}fragment Event on Event{seq id type data status delivery broadcast sourceGameId sourcePlayerId targetGameId targetRealm{realmType adjacency resonance}targetRoomId targetPlayerId recipientGameIds idempotencyKey tick createdAt deliveredAt}",
   },
   eventsPage: {
     kind: "query",
@@ -331,7 +343,7 @@ export const operations = {
     field: "events",
     inputOnly: false,
     query:
-      "query EventsPage($after:Int64$first:Int$before:Int64$last:Int$gameId:ID$type:String){events(after:$after first:$first before:$before last:$last gameId:$gameId type:$type){nodes{...Event}pageInfo{startCursor endCursor hasNextPage hasPreviousPage}}}fragment Event on Event{seq id type data status delivery broadcast sourceGameId targetGameId targetRealm{realmType adjacency resonance}recipientGameIds idempotencyKey tick createdAt deliveredAt}",
+      "query EventsPage($after:Int64$first:Int$before:Int64$last:Int$gameId:ID$roomId:ID$playerId:ID$type:String){events(after:$after first:$first before:$before last:$last gameId:$gameId roomId:$roomId playerId:$playerId type:$type){nodes{...Event}pageInfo{startCursor endCursor hasNextPage hasPreviousPage}}}fragment Event on Event{seq id type data status delivery broadcast sourceGameId sourcePlayerId targetGameId targetRealm{realmType adjacency resonance}targetRoomId targetPlayerId recipientGameIds idempotencyKey tick createdAt deliveredAt}",
   },
   game: {
     kind: "query",
@@ -339,7 +351,7 @@ export const operations = {
     field: "game",
     inputOnly: false,
     query:
-      "query Game($id:ID!){game(id:$id){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "query Game($id:ID!){game(id:$id){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   games: {
     kind: "query",
@@ -347,7 +359,7 @@ export const operations = {
     field: "games",
     inputOnly: false,
     query:
-      "query Games($status:GameStatus){games(status:$status){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "query Games($status:GameStatus){games(status:$status){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   heartbeat: {
     kind: "mutation",
@@ -355,7 +367,7 @@ export const operations = {
     field: "heartbeat",
     inputOnly: false,
     query:
-      "mutation Heartbeat($playerIds:[ID!]!=[]){heartbeat(playerIds:$playerIds){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation Heartbeat($playerIds:[ID!]!=[]){heartbeat(playerIds:$playerIds){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   issuePlayerToken: {
     kind: "mutation",
@@ -372,6 +384,14 @@ export const operations = {
     inputOnly: false,
     query:
       "mutation MovePlayer($playerId:ID!$roomId:ID){movePlayer(playerId:$playerId roomId:$roomId){...Player}}fragment Player on Player{id gameId externalId displayName roomId online lastSeenAt createdAt}",
+  },
+  myRoom: {
+    kind: "subscription",
+    operationName: "MyRoom",
+    field: "myRoom",
+    inputOnly: false,
+    query:
+      "subscription MyRoom{myRoom{...MyRoom}}fragment MyRoom on MyRoom{roomId version occupants{...Player}change{kind playerId cause}}fragment Player on Player{id gameId externalId displayName roomId online lastSeenAt createdAt}",
   },
   players: {
     kind: "query",
@@ -395,7 +415,7 @@ export const operations = {
     field: "publishEvent",
     inputOnly: true,
     query:
-      "mutation PublishEvent($input:PublishEventInput!){publishEvent(input:$input){...Event}}fragment Event on Event{seq id type data status delivery broadcast sourceGameId targetGameId targetRealm{realmType adjacency resonance}recipientGameIds idempotencyKey tick createdAt deliveredAt}",
+      "mutation PublishEvent($input:PublishEventInput!){publishEvent(input:$input){...Event}}fragment Event on Event{seq id type data status delivery broadcast sourceGameId sourcePlayerId targetGameId targetRealm{realmType adjacency resonance}targetRoomId targetPlayerId recipientGameIds idempotencyKey tick createdAt deliveredAt}",
   },
   publishEvents: {
     kind: "mutation",
@@ -403,7 +423,7 @@ export const operations = {
     field: "publishEvents",
     inputOnly: false,
     query:
-      "mutation PublishEvents($inputs:[PublishEventInput!]!){publishEvents(inputs:$inputs){...Event}}fragment Event on Event{seq id type data status delivery broadcast sourceGameId targetGameId targetRealm{realmType adjacency resonance}recipientGameIds idempotencyKey tick createdAt deliveredAt}",
+      "mutation PublishEvents($inputs:[PublishEventInput!]!){publishEvents(inputs:$inputs){...Event}}fragment Event on Event{seq id type data status delivery broadcast sourceGameId sourcePlayerId targetGameId targetRealm{realmType adjacency resonance}targetRoomId targetPlayerId recipientGameIds idempotencyKey tick createdAt deliveredAt}",
   },
   realms: {
     kind: "query",
@@ -419,7 +439,7 @@ export const operations = {
     field: "registerGame",
     inputOnly: true,
     query:
-      "mutation RegisterGame($input:RegisterGameInput!){registerGame(input:$input){apiKey game{...Game}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation RegisterGame($input:RegisterGameInput!){registerGame(input:$input){apiKey game{...Game}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   room: {
     kind: "query",
@@ -459,7 +479,7 @@ export const operations = {
     field: "rotateGameKey",
     inputOnly: false,
     query:
-      "mutation RotateGameKey($id:ID!){rotateGameKey(id:$id){apiKey game{...Game}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation RotateGameKey($id:ID!){rotateGameKey(id:$id){apiKey game{...Game}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   setGameQuotas: {
     kind: "mutation",
@@ -467,7 +487,7 @@ export const operations = {
     field: "setGameQuotas",
     inputOnly: false,
     query:
-      "mutation SetGameQuotas($id:ID!$quotas:GameQuotasInput!){setGameQuotas(id:$id quotas:$quotas){...Game quotas{...GameQuotas}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale realms{...Realm}}fragment GameQuotas on GameQuotas{connections subscriptions eventsPerSecond players rooms storedEventBytes}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation SetGameQuotas($id:ID!$quotas:GameQuotasInput!){setGameQuotas(id:$id quotas:$quotas){...Game quotas{...GameQuotas}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment GameQuotas on GameQuotas{connections subscriptions eventsPerSecond players rooms storedEventBytes}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   setGameStatus: {
     kind: "mutation",
@@ -475,7 +495,7 @@ export const operations = {
     field: "setGameStatus",
     inputOnly: false,
     query:
-      "mutation SetGameStatus($id:ID!$status:GameStatus!){setGameStatus(id:$id status:$status){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation SetGameStatus($id:ID!$status:GameStatus!){setGameStatus(id:$id status:$status){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   ticks: {
     kind: "subscription",
@@ -507,7 +527,7 @@ export const operations = {
     field: "unregisterGame",
     inputOnly: false,
     query:
-      "mutation UnregisterGame($id:ID!){unregisterGame(id:$id){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation UnregisterGame($id:ID!){unregisterGame(id:$id){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   updateGame: {
     kind: "mutation",
@@ -515,7 +535,7 @@ export const operations = {
     field: "updateGame",
     inputOnly: false,
     query:
-      "mutation UpdateGame($id:ID!$input:UpdateGameInput!){updateGame(id:$id input:$input){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation UpdateGame($id:ID!$input:UpdateGameInput!){updateGame(id:$id input:$input){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   upsertPlayer: {
     kind: "mutation",
@@ -535,7 +555,7 @@ export const internalOperations = {
     field: "game",
     inputOnly: false,
     query:
-      "query AdminGameDetail($id:ID!){game(id:$id){...Game quotas{...GameQuotas}realms{...Realm rooms{...Room}}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale realms{...Realm}}fragment GameQuotas on GameQuotas{connections subscriptions eventsPerSecond players rooms storedEventBytes}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}fragment Room on Room{id realmId name description version createdAt}",
+      "query AdminGameDetail($id:ID!){game(id:$id){...Game quotas{...GameQuotas}realms{...Realm rooms{...Room}}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment GameQuotas on GameQuotas{connections subscriptions eventsPerSecond players rooms storedEventBytes}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}fragment Room on Room{id realmId name description version createdAt}",
   },
   latestEventSeq: {
     kind: "query",

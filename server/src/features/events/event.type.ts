@@ -29,14 +29,29 @@ export class Event {
   @Field(() => String)
   type!: string;
 
-  @Field(() => ID, { nullable: true, description: "The publishing game; null when an admin published it." })
+  @Field(() => ID, {
+    nullable: true,
+    description: "The publishing game, or the game of the publishing player; null when an admin published it.",
+  })
   sourceGameId!: string | null;
+
+  @Field(() => ID, { nullable: true, description: "The player who published it with its token." })
+  sourcePlayerId!: string | null;
 
   @Field(() => ID, { nullable: true })
   targetGameId!: string | null;
 
   @Field(() => RealmSelector, { nullable: true })
   targetRealm!: unknown;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: "The room it was sent to: the players in it when it was published see it.",
+  })
+  targetRoomId!: string | null;
+
+  @Field(() => ID, { nullable: true, description: "The player it was sent to." })
+  targetPlayerId!: string | null;
 
   @Field(() => Boolean, { description: "Sent to every game (no target game, no realm selector)." })
   broadcast!: boolean;

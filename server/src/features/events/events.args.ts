@@ -1,5 +1,6 @@
 import { IsInt, IsOptional, Matches, Max, Min } from "class-validator";
-import { ArgsType, Field, ID, Int } from "type-graphql";
+import { ArgsType, Field, Int } from "type-graphql";
+import { EventFilterArgs } from "./event-filter.args.ts";
 import { Int64Scalar } from "../../platform/graphql/scalars/int64.ts";
 import { EVENT_TYPE } from "../../platform/graphql/validators.ts";
 
@@ -7,7 +8,7 @@ import { EVENT_TYPE } from "../../platform/graphql/validators.ts";
 export const DEFAULT_EVENTS_PAGE = 50;
 
 @ArgsType()
-export class EventsArgs {
+export class EventsArgs extends EventFilterArgs {
   @Field(() => Int64Scalar, { nullable: true, description: "Only events with a greater `seq`." })
   after?: bigint | null;
 
@@ -34,12 +35,6 @@ export class EventsArgs {
   @Min(1, { message: "last must be at least 1" })
   @Max(500, { message: "last must be at most 500" })
   last?: number | null;
-
-  @Field(() => ID, {
-    nullable: true,
-    description: "Only events this game sent or received. Games and players always see only their own.",
-  })
-  gameId?: string | null;
 
   @Field(() => String, { nullable: true })
   @IsOptional()

@@ -36,9 +36,10 @@ export class EventsResolver {
     return services.realtime.log.head();
   }
 
-  @Authorized(Role.Admin, Role.Game)
+  @Authorized(Role.Admin, Role.Game, Role.Player)
   @Mutation(() => Event, {
-    description: "Publishes an event from the calling game (or, for an admin, from the multiverse itself).",
+    description:
+      "Publishes an event from the calling game, from the calling player (to its room, a player of its game, or its game's server; only its game's playerEventTypes), or, for an admin, from the multiverse itself.",
   })
   async publishEvent(
     @Ctx() { principal, services }: Context,
@@ -47,7 +48,7 @@ export class EventsResolver {
     return publishEvent(services, principal, input);
   }
 
-  @Authorized(Role.Admin, Role.Game)
+  @Authorized(Role.Admin, Role.Game, Role.Player)
   @Mutation(() => [Event], {
     description:
       "Publishes a list of events (at most MAX_EVENTS_PER_PUBLISH) at once, all or none: delivered ones get consecutive seqs in input order. Each input is priced and rate-limited as one event.",

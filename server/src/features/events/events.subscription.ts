@@ -1,4 +1,5 @@
-import { Args, ArgsType, Authorized, Ctx, Field, ID, Resolver, Root, Subscription } from "type-graphql";
+import { Args, ArgsType, Authorized, Ctx, Field, Resolver, Root, Subscription } from "type-graphql";
+import { EventFilterArgs } from "./event-filter.args.ts";
 import type { Context } from "../../platform/graphql/context.ts";
 import { Int64Scalar } from "../../platform/graphql/scalars/int64.ts";
 import type { EventRow } from "../../platform/realtime/channels.ts";
@@ -6,13 +7,7 @@ import { Event } from "./event.type.ts";
 import { subscribeEvents } from "./subscribe-events.ts";
 
 @ArgsType()
-export class EventsSubscriptionArgs {
-  @Field(() => ID, {
-    nullable: true,
-    description: "Only events this game sent or received. Games and players always see only their own.",
-  })
-  gameId?: string | null;
-
+export class EventsSubscriptionArgs extends EventFilterArgs {
   @Field(() => Int64Scalar, {
     nullable: true,
     description: "Replay every event after this seq first (the last one you received), then go live.",

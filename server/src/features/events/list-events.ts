@@ -15,7 +15,7 @@ export async function listEvents(prisma: PrismaClient, p: Principal, args: Event
   }
   const backward = isSet(args.last);
   const size = args.last ?? args.first ?? DEFAULT_EVENTS_PAGE;
-  const { where } = await eventVisibility(prisma, p, args.gameId);
+  const { where } = await eventVisibility(prisma, p, args);
   const seq: { gt?: bigint; lt?: bigint } = {};
   if (isSet(args.after)) seq.gt = args.after;
   if (isSet(args.before)) seq.lt = args.before;

@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from "node:crypto";
 import { GraphQLError } from "graphql";
-import { checkGame } from "../../platform/auth/access.ts";
+import { checkGame, type GameRef } from "../../platform/auth/access.ts";
 import type { Principal } from "../../platform/auth/principal.ts";
 import type { PrismaClient } from "../../platform/db/client.ts";
 import { isUniqueViolation } from "../../platform/db/errors.ts";
-import { apiError, badInput, conflict, ErrorCode } from "../../platform/errors/errors.ts";
+import { apiError, badInput, conflict, ErrorCode, forbidden, notFound } from "../../platform/errors/errors.ts";
 import { selectorWhere } from "../realms/realm-selector.input.ts";
 import type { EventRow } from "../../platform/realtime/channels.ts";
 import type { NewEvent } from "../../platform/realtime/event-log.ts";
@@ -26,10 +26,25 @@ function requestHash(input: PublishEventInput, data: unknown, targetRealm: objec
     type: input.type,
     targetGameId: input.targetGameId ?? null,
     targetRealm,
+    // Only when given, so the hashes of events stored before rooms and players were targets hold.
+    ...(input.targetRoomId ? { targetRoomId: input.targetRoomId } : {}),
+    ...(input.targetPlayerId ? { targetPlayerId: input.targetPlayerId } : {}),
     data,
     delivery: input.delivery,
   });
   return createHash("sha256").update(canonical).digest("hex");
+}
+
+/** Who publishes: a game, a player of a game (with its token), or the admin (both null). */
+interface Source {
+  gameId: string | null;
+  playerId: string | null;
+}
+
+function sourceOf(p: Principal): Source {
+  if (p.kind === "game") return { gameId: p.gameId, playerId: null };
+  if (p.kind === "player") return { gameId: p.gameId, playerId: p.playerId };
+  return { gameId: null, playerId: null };
 }
 
 /** One input, checked and hashed: what it asks for, before routing. */
@@ -38,6 +53,8 @@ interface Checked {
   data: unknown;
   selector: object | null;
   targetGameId: string | null;
+  targetRoomId: string | null;
+  targetPlayerId: string | null;
   key: string | null;
   /** The request's hash, what a retry of `key` is compared on; "" without a key (nothing compares it). */
   hash: string;
@@ -61,12 +78,26 @@ function check(services: Services, input: PublishEventInput, i: number, name: Na
       name(i, "targetRealm"),
     );
   }
+  const kinds = [
+    input.targetGameId || selector ? "a game or realm (targetGameId, targetRealm)" : null,
+    input.targetRoomId ? "a room (targetRoomId)" : null,
+    input.targetPlayerId ? "a player (targetPlayerId)" : null,
+  ].filter((k) => k !== null);
+  if (kinds.length > 1) {
+    const field = input.targetPlayerId ? "targetPlayerId" : "targetRoomId";
+    throw badInput(
+      `${name(i, field)}: an event has one kind of target; this one names ${kinds.join(" and ")}`,
+      name(i, field),
+    );
+  }
   const key = input.idempotencyKey ?? null;
   return {
     input,
     data,
     selector,
     targetGameId: input.targetGameId ?? null,
+    targetRoomId: input.targetRoomId ?? null,
+    targetPlayerId: input.targetPlayerId ?? null,
     key,
     hash: key === null ? "" : requestHash(input, data, selector),
   };
@@ -79,7 +110,7 @@ function check(services: Services, input: PublishEventInput, i: number, name: Na
  */
 async function storedByKey(
   services: Services,
-  source: string | null,
+  source: Source,
   checked: Checked[],
   name: Namer,
 ): Promise<Map<number, EventRow>> {
@@ -106,18 +137,22 @@ async function storedByKey(
 /**
  * At most the source game's `eventsPerSecond` quota (RATE_LIMIT_EVENTS_PER_SECOND unless the
  * admin set another; the admin's own publishes: that setting) events per second, counted in the
- * bus so the limit holds across nodes; a list counts each of its events. Over it: RATE_LIMITED,
- * with the milliseconds to wait.
+ * bus so the limit holds across nodes; a list counts each of its events. A player publishes on
+ * a budget of its own, RATE_LIMIT_PLAYER_EVENTS_PER_SECOND, not on its game's. Over it:
+ * RATE_LIMITED, with the milliseconds to wait.
  */
-async function limitRate(services: Services, sourceGameId: string | null, events: number): Promise<void> {
-  const limit = sourceGameId
-    ? (await services.quotas.of(sourceGameId)).eventsPerSecond
-    : services.config.rateLimitEventsPerSecond;
+async function limitRate(services: Services, source: Source, events: number): Promise<void> {
+  const { config } = services;
+  const [limit, who, bucket] = source.playerId
+    ? [config.rateLimitPlayerEventsPerSecond, "player", `player:${source.playerId}`]
+    : source.gameId
+      ? [(await services.quotas.of(source.gameId)).eventsPerSecond, "game", source.gameId]
+      : [config.rateLimitEventsPerSecond, "game", "@admin"];
   const now = Date.now();
   const second = Math.floor(now / 1000);
-  const n = await services.bus.hit(`publish:${sourceGameId ?? "@admin"}:${second}`, 2000, events);
+  const n = await services.bus.hit(`publish:${bucket}:${second}`, 2000, events);
   if (n > limit) {
-    throw apiError(ErrorCode.RateLimited, `At most ${limit} events per second per game: slow down and retry`, {
+    throw apiError(ErrorCode.RateLimited, `At most ${limit} events per second per ${who}: slow down and retry`, {
       retryAfterMs: (second + 1) * 1000 - now,
     });
   }
@@ -139,37 +174,121 @@ async function realmRecipients(prisma: PrismaClient, selector: object, targetGam
 }
 
 /** `err` with the input's place in front of its message, when it came from a list. */
-function placed(err: unknown, i: number, name: Namer): unknown {
+function placed(err: unknown, i: number, name: Namer, field = "targetGameId"): unknown {
   if (name === single || !(err instanceof GraphQLError)) return err;
   return new GraphQLError(`inputs.${i}: ${err.message}`, {
-    extensions: { ...err.extensions, field: name(i, "targetGameId") },
+    extensions: { ...err.extensions, field: name(i, field) },
   });
+}
+
+/** A player publishing: where it is now and what its game lets it send. */
+interface Actor {
+  playerId: string;
+  gameId: string;
+  roomId: string | null;
+  allowed: string[];
+}
+
+/** The publishing player as it is now (its token names it; a deleted player is NOT_FOUND). */
+async function actorOf(prisma: PrismaClient, p: Principal & { kind: "player" }): Promise<Actor> {
+  const player = await prisma.player.findUnique({
+    where: { id: p.playerId },
+    select: { roomId: true, game: { select: { playerEventTypes: true } } },
+  });
+  if (!player) throw notFound("Player", p.playerId);
+  return { playerId: p.playerId, gameId: p.gameId, roomId: player.roomId, allowed: player.game.playerEventTypes };
+}
+
+/**
+ * What a player may publish: its game's playerEventTypes, to its current room, to a player of
+ * its game (checked when routed) or to its game's server alone (no target). FORBIDDEN otherwise,
+ * saying what is allowed.
+ */
+function checkActor(actor: Actor, c: Checked, i: number, name: Namer): void {
+  if (!actor.allowed.includes(c.input.type)) {
+    throw forbidden(
+      actor.allowed.length === 0
+        ? `${where(i, name, "type")}Players of game "${actor.gameId}" may publish no event types: its owners list them in playerEventTypes (registerGame, updateGame)`
+        : `${where(i, name, "type")}Players of game "${actor.gameId}" may publish only these event types: ${actor.allowed.join(", ")}`,
+    );
+  }
+  if (c.targetGameId || c.selector) {
+    throw forbidden(
+      `${where(i, name, c.targetGameId ? "targetGameId" : "targetRealm")}A player publishes to its current room (targetRoomId), to a player of its game (targetPlayerId), or to its game's server (no target); not to games or realms`,
+    );
+  }
+  if (c.targetRoomId && c.targetRoomId !== actor.roomId) {
+    throw forbidden(
+      `${where(i, name, "targetRoomId")}A player publishes only to its current room (${actor.roomId === null ? "it is in no room" : `room ${actor.roomId}`})`,
+    );
+  }
+}
+
+/** "inputs.3.type: " in front of a message about an input of a list; nothing for a single input. */
+const where = (i: number, name: Namer, field: string) => (name === single ? "" : `${name(i, field)}: `);
+
+/** A room or player target as loaded: its game, and who may see an event sent to it. */
+interface Reached {
+  game: GameRef;
+  audience: string[];
+}
+
+/**
+ * The rooms and players `fresh` targets, each once, with their games and their audiences: a
+ * room's players now (online or not: a player who reconnects replays what was said while it was
+ * away), or the player itself. Two queries at most, whatever the number of inputs.
+ */
+async function reachedTargets(prisma: PrismaClient, fresh: Checked[]) {
+  const roomIds = [...new Set(fresh.flatMap((c) => (c.targetRoomId ? [c.targetRoomId] : [])))];
+  const playerIds = [...new Set(fresh.flatMap((c) => (c.targetPlayerId ? [c.targetPlayerId] : [])))];
+  const game = { select: { id: true, developerId: true, status: true } } as const;
+  const [rooms, players] = await Promise.all([
+    roomIds.length === 0
+      ? []
+      : prisma.room.findMany({
+          where: { id: { in: roomIds } },
+          select: { id: true, realm: { select: { game } }, players: { select: { id: true }, orderBy: { id: "asc" } } },
+        }),
+    playerIds.length === 0
+      ? []
+      : prisma.player.findMany({ where: { id: { in: playerIds } }, select: { id: true, game } }),
+  ]);
+  return {
+    rooms: new Map<string, Reached>(
+      rooms.map((r) => [r.id, { game: r.realm.game, audience: r.players.map((x) => x.id) }]),
+    ),
+    players: new Map<string, Reached>(players.map((x) => [x.id, { game: x.game, audience: [x.id] }])),
+  };
 }
 
 /**
  * Routes the fresh inputs: checks each target (NOT_FOUND, or BAD_USER_INPUT when unregistered)
- * and resolves realm selectors to recipients, each distinct target and selector once.
+ * and resolves realm selectors to recipients, each distinct target and selector once. A room or
+ * a player target must be of a game the sender manages (a player: its own game's, checked by
+ * `checkActor` for its room); its audience is fixed here.
  */
 async function route(
   services: Services,
   p: Principal,
-  source: string | null,
+  source: Source,
   fresh: [number, Checked][],
   name: Namer,
 ): Promise<NewEvent[]> {
   const { prisma } = services;
   const targetIds = [...new Set(fresh.flatMap(([, c]) => (c.targetGameId ? [c.targetGameId] : [])))];
-  const targets =
+  const [targets, reached] = await Promise.all([
     targetIds.length === 0
-      ? new Map()
-      : new Map(
-          (
-            await prisma.game.findMany({
-              where: { id: { in: targetIds } },
-              select: { id: true, developerId: true, status: true },
-            })
-          ).map((g) => [g.id, g]),
-        );
+      ? new Map<string, GameRef>()
+      : prisma.game
+          .findMany({ where: { id: { in: targetIds } }, select: { id: true, developerId: true, status: true } })
+          .then((games) => new Map(games.map((g) => [g.id, g]))),
+    reachedTargets(
+      prisma,
+      fresh.map(([, c]) => c),
+    ),
+  ]);
+  // A player reaches rooms and players of its own game; a game, those of its game; the admin, any.
+  const level = p.kind === "player" ? "private" : "manage";
   const recipients = new Map<string, Promise<string[]>>();
   const now = new Date();
   // The events of one call share their creation time; the tick delivers pending events in
@@ -185,30 +304,55 @@ async function route(
           throw placed(err, i, name);
         }
         if (target.status === "UNREGISTERED") {
-          const where = name === single ? "" : `${name(i, "targetGameId")}: `;
           throw badInput(
-            `${where}Game "${c.targetGameId}" is unregistered and receives no events`,
+            `${where(i, name, "targetGameId")}Game "${c.targetGameId}" is unregistered and receives no events`,
             name(i, "targetGameId"),
           );
         }
       }
       let recipientGameIds: string[] = [];
-      if (c.selector) {
+      let audiencePlayerIds: string[] = [];
+      const direct = c.targetRoomId
+        ? { what: "Room", field: "targetRoomId", id: c.targetRoomId, to: reached.rooms.get(c.targetRoomId) }
+        : c.targetPlayerId
+          ? { what: "Player", field: "targetPlayerId", id: c.targetPlayerId, to: reached.players.get(c.targetPlayerId) }
+          : null;
+      if (direct) {
+        const game = direct.to?.game ?? null;
+        try {
+          checkGame(p, game, level, { what: direct.what, id: direct.id, seen: "private" });
+        } catch (err) {
+          throw placed(err, i, name, direct.field);
+        }
+        recipientGameIds = [game.id];
+        audiencePlayerIds = direct.to!.audience;
+        // A whisper's sender sees it too (its own stream shows the conversation).
+        if (c.targetPlayerId && source.playerId && source.playerId !== c.targetPlayerId) {
+          audiencePlayerIds = [c.targetPlayerId, source.playerId];
+        }
+      } else if (c.selector) {
         const k = stableJson([c.selector, c.targetGameId]);
         let found = recipients.get(k);
         if (!found) recipients.set(k, (found = realmRecipients(prisma, c.selector, c.targetGameId)));
         recipientGameIds = await found;
       } else if (c.targetGameId) {
         recipientGameIds = [c.targetGameId];
+      } else if (source.playerId) {
+        // A player's command: its own game's server alone.
+        recipientGameIds = [source.gameId!];
       }
       return {
         id: prefix + j.toString(16).padStart(12, "0"),
         type: c.input.type,
-        sourceGameId: source,
+        sourceGameId: source.gameId,
+        sourcePlayerId: source.playerId,
         targetGameId: c.targetGameId,
         targetRealm: c.selector,
+        targetRoomId: c.targetRoomId,
+        targetPlayerId: c.targetPlayerId,
         recipientGameIds,
-        broadcast: !c.targetGameId && !c.selector,
+        audiencePlayerIds,
+        broadcast: recipientGameIds.length === 0 && !c.targetGameId && !c.selector,
         data: c.data,
         idempotencyKey: c.key,
         requestHash: c.hash,
@@ -232,7 +376,7 @@ async function publish(
   name: Namer,
 ): Promise<EventRow[]> {
   const { log } = services.realtime;
-  const source = p.kind === "game" ? p.gameId : null;
+  const source = sourceOf(p);
   const checked = inputs.map((input, i) => check(services, input, i, name));
   const firstWithKey = new Map<string, number>();
   checked.forEach((c, i) => {
@@ -251,8 +395,15 @@ async function publish(
     const stored = await storedByKey(services, source, checked, name);
     const fresh = checked.flatMap((c, i) => (stored.has(i) ? [] : [[i, c] as [number, Checked]]));
     if (fresh.length === 0) return checked.map((_, i) => stored.get(i)!);
-    // After the replay: a retry answers what was stored without spending the budget.
-    if (!limited) await limitRate(services, source, fresh.length);
+    if (!limited) {
+      // After the replay: a retry answers what was stored, whatever the player may do since.
+      if (p.kind === "player") {
+        const actor = await actorOf(services.prisma, p);
+        for (const [i, c] of fresh) checkActor(actor, c, i, name);
+      }
+      // A retry answers what was stored without spending the budget.
+      await limitRate(services, source, fresh.length);
+    }
     limited = true;
     const events = await route(services, p, source, fresh, name);
     try {

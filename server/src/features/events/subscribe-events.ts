@@ -3,7 +3,7 @@ import { apiError, badInput, ErrorCode } from "../../platform/errors/errors.ts";
 import { eventStream } from "../../platform/realtime/event-stream.ts";
 import type { EventRow } from "../../platform/realtime/channels.ts";
 import type { DirectSink } from "../../platform/realtime/fanout.ts";
-import { eventVisibility } from "./visibility.ts";
+import { eventVisibility, type EventFilter } from "./visibility.ts";
 
 /**
  * The `events` subscription: replays what the caller may see after `since`, then goes live.
@@ -11,10 +11,11 @@ import { eventVisibility } from "./visibility.ts";
  */
 export async function subscribeEvents(
   ctx: Context,
-  { gameId, since }: { gameId?: string | null; since?: bigint | null },
+  args: EventFilter & { since?: bigint | null },
 ): Promise<AsyncIterable<EventRow>> {
   const { prisma, realtime } = ctx.services;
-  const visibility = await eventVisibility(prisma, ctx.principal, gameId);
+  const { since } = args;
+  const visibility = await eventVisibility(prisma, ctx.principal, args);
   if (since !== undefined && since !== null) {
     const state = await realtime.log.head();
     if (since < 0n) throw badInput("since must be 0 or a seq you received", "since");

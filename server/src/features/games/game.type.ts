@@ -27,5 +27,10 @@ export class Game {
   @Field(() => Date, { nullable: true, description: "When the game server last called `heartbeat`." })
   lastHeartbeatAt!: Date | null;
 
+  @Field(() => [String], {
+    description: "The event types its players may publish (`publishEvent` with a player token); empty: none.",
+  })
+  playerEventTypes!: string[];
+
   developerId!: string | null;
 }

@@ -9,7 +9,7 @@ import { SLUG } from "../../platform/graphql/validators.ts";
 import { Realm } from "../realms/realm.type.ts";
 import { Game } from "./game.type.ts";
 import { heartbeat, isStale } from "./games.service.ts";
-import { registerGame } from "./register-game.ts";
+import { distinctTypes, registerGame } from "./register-game.ts";
 import { RegisterGameInput } from "./register-game.input.ts";
 import { RegisterGamePayload } from "./register-game.payload.ts";
 import { roundTrips } from "../../platform/graphql/query-cost.ts";
@@ -63,7 +63,8 @@ export class GamesResolver {
 
   @Authorized(Role.Admin, Role.Developer, Role.Game)
   @Mutation(() => Game, {
-    description: "Changes a game's name or description (its owners: the admin, its developer, the game itself).",
+    description:
+      "Changes a game's name, description or playerEventTypes (its owners: the admin, its developer, the game itself).",
   })
   async updateGame(
     @Ctx() { principal, services }: Context,
@@ -75,6 +76,7 @@ export class GamesResolver {
     const data = {
       ...(typeof input.name === "string" ? { name: input.name.trim() } : {}),
       ...(typeof input.description === "string" ? { description: input.description.trim() } : {}),
+      ...(Array.isArray(input.playerEventTypes) ? { playerEventTypes: distinctTypes(input.playerEventTypes) } : {}),
     };
     return services.prisma.game.update({ where: { id }, data });
   }

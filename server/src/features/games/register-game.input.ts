@@ -1,7 +1,7 @@
 import { IsInt, IsOptional, Max, Min, ValidateNested } from "class-validator";
 import { Field, InputType, Int } from "type-graphql";
 import { RealmInput } from "../realms/realm-address.input.ts";
-import { IsLabel, IsSlug, IsText } from "../../platform/graphql/validators.ts";
+import { IsEventTypes, IsLabel, IsSlug, IsText } from "../../platform/graphql/validators.ts";
 
 @InputType()
 export class RegisterGameInput {
@@ -31,6 +31,14 @@ export class RegisterGameInput {
   @Min(1, { message: "tickEvery must be at least 1" })
   @Max(1000, { message: "tickEvery must be at most 1000" })
   tickEvery?: number | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      "The event types the game's players may publish with their tokens (at most 100; e.g. `chat.say`). None unless listed.",
+  })
+  @IsEventTypes()
+  playerEventTypes?: string[] | null;
 
   @Field(() => RealmInput, { description: "The game's first realm." })
   @ValidateNested()

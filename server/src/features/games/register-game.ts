@@ -16,6 +16,7 @@ interface NewGame {
   developerName: string;
   description: string;
   tickEvery: number;
+  playerEventTypes: string[];
   apiKeyHash: string;
   realm: { id: string; name: string; realmType: string; adjacency: string; resonance: string };
 }
@@ -76,6 +77,7 @@ export async function registerGame(
     developerName: who.name,
     description: input.description ?? "",
     tickEvery: input.tickEvery ?? 1,
+    playerEventTypes: distinctTypes(input.playerEventTypes),
     apiKeyHash: hashKey(apiKey),
     realm: {
       id: randomUUID(),
@@ -122,13 +124,16 @@ async function insert(prisma: PrismaClient, games: NewGame[]): Promise<Outcome<G
                            ${games.map((g) => g.developerId)}::uuid[], ${games.map((g) => g.developerName)}::text[],
                            ${games.map((g) => g.description)}::text[], ${games.map((g) => g.tickEvery)}::int[],
                            ${games.map((g) => g.apiKeyHash)}::text[], ${games.map((g) => g.realm.id)}::uuid[],
+                           ${games.map((g) => JSON.stringify(g.playerEventTypes))}::text[],
                            ${games.map((g) => g.realm.name)}::text[], ${games.map((g) => g.realm.realmType)}::text[],
                            ${games.map((g) => g.realm.adjacency)}::text[], ${games.map((g) => g.realm.resonance)}::text[])
              WITH ORDINALITY AS v(id, name, developer_id, developer_name, description, tick_every, api_key_hash,
-                                  realm_id, realm_name, realm_type, adjacency, resonance, ord)),
+                                  realm_id, player_event_types, realm_name, realm_type, adjacency, resonance, ord)),
     g AS (
-      INSERT INTO games (id, name, developer_id, developer_name, description, tick_every, api_key_hash)
-      SELECT v.id, v.name, COALESCE(v.developer_id, d.id), v.developer_name, v.description, v.tick_every, v.api_key_hash
+      INSERT INTO games (id, name, developer_id, developer_name, description, tick_every, api_key_hash,
+                         player_event_types)
+      SELECT v.id, v.name, COALESCE(v.developer_id, d.id), v.developer_name, v.description, v.tick_every, v.api_key_hash,
+             ARRAY(SELECT jsonb_array_elements_text(v.player_event_types::jsonb))
         FROM v LEFT JOIN developers d ON v.developer_id IS NULL AND d.name = v.developer_name
        ORDER BY v.ord
       ON CONFLICT (id) DO NOTHING
@@ -139,13 +144,18 @@ async function insert(prisma: PrismaClient, games: NewGame[]): Promise<Outcome<G
         FROM g JOIN v ON v.api_key_hash = g.api_key_hash)
     SELECT id, name, developer_id AS "developerId", developer_name AS "developerName", description,
            status::text AS status, tick_every AS "tickEvery", registered_at AS "registeredAt",
-           last_heartbeat_at AS "lastHeartbeatAt", api_key_hash AS "apiKeyHash"
+           last_heartbeat_at AS "lastHeartbeatAt", player_event_types AS "playerEventTypes", api_key_hash AS "apiKeyHash"
       FROM g`;
   const byHash = new Map(rows.map(({ apiKeyHash, ...game }) => [apiKeyHash, game]));
   return games.map((g): Outcome<Game> => {
     const game = byHash.get(g.apiKeyHash);
     return game ? { ok: true, value: game } : { ok: false, error: taken(g.id) };
   });
+}
+
+/** A list of event types without repeats, in the order given (none when not given). */
+export function distinctTypes(types: string[] | null | undefined): string[] {
+  return [...new Set(types ?? [])];
 }
 
 const taken = (id: string) => conflict(`The game id "${id}" is taken: choose another`);

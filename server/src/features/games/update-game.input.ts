@@ -1,6 +1,6 @@
 import { IsOptional } from "class-validator";
 import { Field, InputType } from "type-graphql";
-import { IsLabel, IsText } from "../../platform/graphql/validators.ts";
+import { IsEventTypes, IsLabel, IsText } from "../../platform/graphql/validators.ts";
 
 /** What `updateGame` changes: a field left out (or null) stays as it is. */
 @InputType("UpdateGameInput")
@@ -13,4 +13,12 @@ export class UpdateGameInput {
   @Field(() => String, { nullable: true, description: 'At most 500 characters; "" clears it.' })
   @IsText(500)
   description?: string | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      "The event types the game's players may publish with their tokens (at most 100): the whole list, replacing the old one; `[]` allows none.",
+  })
+  @IsEventTypes()
+  playerEventTypes?: string[] | null;
 }

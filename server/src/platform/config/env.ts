@@ -35,6 +35,8 @@ const schema = z.object({
   MAX_EVENT_DATA_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(65_536),
   MAX_EVENTS_PER_PUBLISH: z.coerce.number().int().min(1).max(10_000).default(1_000),
   RATE_LIMIT_EVENTS_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(500),
+  // What one player may publish with its token (chat, commands), on its own budget.
+  RATE_LIMIT_PLAYER_EVENTS_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(10),
   // Per-game quotas (each game's own, overridable per game by the admin: setGameQuotas). The
   // events-per-second quota's default is RATE_LIMIT_EVENTS_PER_SECOND.
   GAME_QUOTA_CONNECTIONS: z.coerce.number().int().min(0).max(MAX_QUOTA).default(10_000),
@@ -107,6 +109,7 @@ export interface Config {
   maxRequestBytes: number;
   /** Events one source (a game, or the admin) may publish per second, across all nodes. */
   rateLimitEventsPerSecond: number;
+  rateLimitPlayerEventsPerSecond: number;
   /** Every game's quotas unless the admin overrode one for it. */
   gameQuotas: Quotas;
   /** Delivered events older than this are pruned; `events(since)` before them is refused. */
@@ -183,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxEventsPerPublish: e.MAX_EVENTS_PER_PUBLISH,
     maxRequestBytes: Math.max(256 * 1024, 4 * e.MAX_EVENT_DATA_BYTES),
     rateLimitEventsPerSecond: e.RATE_LIMIT_EVENTS_PER_SECOND,
+    rateLimitPlayerEventsPerSecond: e.RATE_LIMIT_PLAYER_EVENTS_PER_SECOND,
     gameQuotas: {
       connections: e.GAME_QUOTA_CONNECTIONS,
       subscriptions: e.GAME_QUOTA_SUBSCRIPTIONS,

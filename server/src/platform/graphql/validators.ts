@@ -1,4 +1,4 @@
-import { IsOptional, Length, Matches, MaxLength } from "class-validator";
+import { ArrayMaxSize, IsOptional, Length, Matches, MaxLength } from "class-validator";
 import { UUID } from "../db/uuid.ts";
 
 /** Row ids (players, rooms, realms). */
@@ -45,3 +45,18 @@ export const IsText = (max: number): PropertyDecorator =>
   all(IsOptional(), MaxLength(max, { message: `$property must be at most ${max} characters` }), NoNul());
 
 export const IsUuid = (): PropertyDecorator => Matches(UUID, { message: "$property must be a UUID" });
+
+/** Most event types a game lets its players publish. */
+export const MAX_PLAYER_EVENT_TYPES = 100;
+
+/** An optional list of event types: at most MAX_PLAYER_EVENT_TYPES, each a valid type. */
+export const IsEventTypes = (): PropertyDecorator =>
+  all(
+    IsOptional(),
+    ArrayMaxSize(MAX_PLAYER_EVENT_TYPES, { message: `$property must hold at most ${MAX_PLAYER_EVENT_TYPES} types` }),
+    Matches(EVENT_TYPE, {
+      each: true,
+      message:
+        "each of $property must start with a letter and have 1–64 characters of A-Z, a-z, 0-9, '_', '.', ':' and '-'",
+    }),
+  );

@@ -38,6 +38,12 @@ export interface RoomMessage {
   change: OccupantChange | null;
 }
 
+/** A player's room after a move (null: in no room). */
+export interface PlayerMoved {
+  playerId: string;
+  roomId: string | null;
+}
+
 /** A player coming online or going offline. */
 export interface PresenceMessage {
   gameId: string;
@@ -159,6 +165,8 @@ export const channels = {
   presence,
   /** Occupants of one room after each change (RoomOccupancy publishes, roomOccupants listens). */
   room,
+  /** One player's moves, where it went (RoomOccupancy publishes, myRoom listens). */
+  player: (playerId: string) => jsonChannel<PlayerMoved>(`player:${playerId}`),
   /** A key was rotated or a game unregistered: live connections holding it end (CredentialWatch). */
   credentials: jsonChannel<CredentialEnd>("credentials", credentialEnd),
 } as const;

@@ -28,9 +28,15 @@ export interface NewEvent {
   id: string;
   type: string;
   sourceGameId: string | null;
+  /** The player who sent it (its game is `sourceGameId`); null for a game's or the admin's. */
+  sourcePlayerId: string | null;
   targetGameId: string | null;
   targetRealm: object | null;
+  targetRoomId: string | null;
+  targetPlayerId: string | null;
   recipientGameIds: string[];
+  /** The players who may see it, fixed now (a room's players, a whisper's two ends); [] for games' events. */
+  audiencePlayerIds: string[];
   broadcast: boolean;
   data: unknown;
   idempotencyKey: string | null;
@@ -110,9 +116,11 @@ export class EventLog {
     return { lastSeq: s.lastSeq, prunedSeq: s.prunedSeq, currentTick: s.currentTick, tickAt: s.tickAt };
   }
 
-  /** The events a source stored under any of `keys` (one query). */
-  findByKeys(sourceGameId: string | null, keys: string[]): Promise<EventRow[]> {
-    return this.prisma.event.findMany({ where: { sourceGameId, idempotencyKey: { in: keys } } });
+  /** The events a source (a game, a player of it, or the admin: null) stored under any of `keys` (one query). */
+  findByKeys(source: { gameId: string | null; playerId: string | null }, keys: string[]): Promise<EventRow[]> {
+    return this.prisma.event.findMany({
+      where: { sourceGameId: source.gameId, sourcePlayerId: source.playerId, idempotencyKey: { in: keys } },
+    });
   }
 
   /**
@@ -199,8 +207,12 @@ export class EventLog {
                          ${events.map((e) => JSON.stringify(e.recipientGameIds))}::text[],
                          ${events.map((e) => e.broadcast)}::boolean[], ${events.map((e) => JSON.stringify(e.data))}::text[],
                          ${events.map((e) => e.idempotencyKey)}::text[], ${events.map((e) => e.requestHash)}::text[],
-                         ${events.map((e) => e.createdAt.toISOString())}::timestamptz[])
-               AS v(id, off, type, source, target, realm, recipients, broadcast, data, key, hash, created)),
+                         ${events.map((e) => e.createdAt.toISOString())}::timestamptz[],
+                         ${events.map((e) => e.sourcePlayerId)}::uuid[], ${events.map((e) => e.targetRoomId)}::uuid[],
+                         ${events.map((e) => e.targetPlayerId)}::uuid[],
+                         ${events.map((e) => (e.audiencePlayerIds.length === 0 ? null : `{${e.audiencePlayerIds.join(",")}}`))}::text[])
+               AS v(id, off, type, source, target, realm, recipients, broadcast, data, key, hash, created,
+                    source_player, target_room, target_player, audience)),
       gone AS (SELECT id FROM games WHERE id = ANY(${sources}::text[]) AND status = 'UNREGISTERED'),
       -- Each source's bytes as the log will hold them, and the sources that would pass their quota.
       sizes AS (SELECT source, sum(octet_length(data::jsonb::text))::bigint AS bytes FROM v
@@ -216,13 +228,15 @@ export class EventLog {
             RETURNING last_seq - ${immediate} AS base, last_seq, current_tick),
       ins AS (
         INSERT INTO events (id, seq, tick, type, source_game_id, target_game_id, target_realm, recipient_game_ids,
-                            broadcast, data, delivery, status, idempotency_key, request_hash, created_at, delivered_at)
+                            broadcast, data, delivery, status, idempotency_key, request_hash, created_at, delivered_at,
+                            source_player_id, target_room_id, target_player_id, audience_player_ids)
         SELECT v.id, s.base + v.off, CASE WHEN v.off IS NULL THEN NULL ELSE s.current_tick END, v.type, v.source,
                v.target, v.realm::jsonb, ARRAY(SELECT jsonb_array_elements_text(v.recipients::jsonb)), v.broadcast,
                v.data::jsonb,
                (CASE WHEN v.off IS NULL THEN 'NEXT_TICK' ELSE 'IMMEDIATE' END)::"EventDelivery",
                (CASE WHEN v.off IS NULL THEN 'PENDING' ELSE 'DELIVERED' END)::"EventStatus",
-               v.key, v.hash, v.created, CASE WHEN v.off IS NULL THEN NULL ELSE v.created END
+               v.key, v.hash, v.created, CASE WHEN v.off IS NULL THEN NULL ELSE v.created END,
+               v.source_player, v.target_room, v.target_player, coalesce(v.audience::uuid[], '{}')
           FROM v LEFT JOIN s ON true
          WHERE NOT EXISTS (SELECT 1 FROM refused) AND (s.base IS NOT NULL OR ${immediate}::int = 0)
         RETURNING 1),
@@ -248,9 +262,13 @@ export class EventLog {
         seq: delivered ? base + BigInt(off) : null,
         type: e.type,
         sourceGameId: e.sourceGameId,
+        sourcePlayerId: e.sourcePlayerId,
         targetGameId: e.targetGameId,
         targetRealm: e.targetRealm === null ? null : asJsonb(e.targetRealm),
+        targetRoomId: e.targetRoomId,
+        targetPlayerId: e.targetPlayerId,
         recipientGameIds: [...e.recipientGameIds],
+        audiencePlayerIds: [...e.audiencePlayerIds],
         broadcast: e.broadcast,
         data: asJsonb(e.data),
         delivery: delivered ? "IMMEDIATE" : "NEXT_TICK",
@@ -288,7 +306,9 @@ export class EventLog {
         RETURNING e.id, e.seq, e.type, e.source_game_id AS "sourceGameId", e.target_game_id AS "targetGameId",
                   e.target_realm AS "targetRealm", e.recipient_game_ids AS "recipientGameIds", e.broadcast, e.data,
                   e.delivery::text AS delivery, e.status::text AS status, e.tick, e.idempotency_key AS "idempotencyKey",
-                  e.request_hash AS "requestHash", e.created_at AS "createdAt", e.delivered_at AS "deliveredAt")
+                  e.request_hash AS "requestHash", e.created_at AS "createdAt", e.delivered_at AS "deliveredAt",
+                  e.source_player_id::text AS "sourcePlayerId", e.target_room_id::text AS "targetRoomId",
+                  e.target_player_id::text AS "targetPlayerId", e.audience_player_ids::text[] AS "audiencePlayerIds")
       SELECT d.*, s.last_seq AS "lastSeq" FROM s LEFT JOIN d ON true ORDER BY d.seq`;
     const lastSeq = rows[0]?.lastSeq ?? null;
     const delivered = rows.flatMap(({ lastSeq: _, ...e }) => (e.id === null ? [] : [e as EventRow]));

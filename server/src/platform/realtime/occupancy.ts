@@ -3,7 +3,14 @@ import type { ChannelBus } from "../bus/channel-bus.ts";
 import type { PrismaClient, Tx } from "../db/client.ts";
 import { notFound } from "../errors/errors.ts";
 import type { Player } from "../../generated/prisma/client.ts";
-import { channels, type Occupant, type OccupantChange, type OccupantChangeKind, type RoomMessage } from "./channels.ts";
+import {
+  channels,
+  type Occupant,
+  type OccupantChange,
+  type OccupantChangeKind,
+  type PlayerMoved,
+  type RoomMessage,
+} from "./channels.ts";
 import { GroupCommit, type Outcome } from "./group-commit.ts";
 import { onlineAmong } from "./online-set.ts";
 
@@ -163,11 +170,13 @@ export class RoomOccupancy {
     const listOf = (roomId: string) => players.filter((p) => p.roomId === roomId);
     const answers: ({ player: Player } | { error: unknown })[] = [];
     const changes: Change[][] = [];
+    const moved: PlayerMoved[][] = [];
     for (const r of rows) {
       if (r.step === null) continue;
       const i = r.step - 1;
       const m = moves[i]!;
       changes[i] = [];
+      moved[i] = [];
       if (r.outcome !== "moved") {
         answers[i] = {
           error: r.outcome === "room_not_found" ? notFound("Room", m.roomId ?? "") : notFound("Player", m.playerId),
@@ -188,8 +197,9 @@ export class RoomOccupancy {
         });
       if (r.from_room !== null && r.from_version !== null) change(r.from_room, r.from_version, "LEFT");
       if (player.roomId !== null && r.to_version !== null) change(player.roomId, r.to_version, "JOINED");
+      if (r.from_room !== player.roomId) moved[i]!.push({ playerId: player.id, roomId: player.roomId });
     }
-    const published = this.#publish(changes);
+    const published = this.#publish(changes, moved);
     return moves.map((_, i): Outcome<Moved> => {
       const a = answers[i];
       if (!a) return { ok: false, error: new Error(`move_players answered no row for move ${i + 1}`) };
@@ -204,7 +214,7 @@ export class RoomOccupancy {
    * game), then every change in commit order. Batches take turns, so this node publishes a
    * room's changes in version order (watchers drop a message older than one they had).
    */
-  #publish(changes: Change[][]): Promise<void>[] {
+  #publish(changes: Change[][], moved: PlayerMoved[][]): Promise<void>[] {
     const ids = new Map<string, Set<string>>();
     for (const c of changes.flat()) {
       const game = ids.get(c.gameId) ?? new Set<string>();
@@ -217,9 +227,9 @@ export class RoomOccupancy {
     // Issues every publish of the batch at once, after the previous batch issued its own.
     const sent = this.#turn.then(async () => {
       const on = new Set((await online).flatMap((s) => [...s]));
-      return changes.map((mine) =>
-        Promise.all(
-          mine.map((c) =>
+      return changes.map((mine, i) =>
+        Promise.all([
+          ...mine.map((c) =>
             this.channels.publish(channels.room(c.roomId), {
               roomId: c.roomId,
               version: c.version,
@@ -227,12 +237,14 @@ export class RoomOccupancy {
               change: on.has(c.playerId) ? { kind: c.kind, playerId: c.playerId, cause: "MOVED" } : null,
             }),
           ),
-        ),
+          // After its rooms' changes: a player's own stream (myRoom) reads its new room's snapshot.
+          ...(moved[i] ?? []).map((m) => this.channels.publish(channels.player(m.playerId), m)),
+        ]),
       );
     });
     this.#turn = sent.catch(() => undefined);
     return changes.map((mine, i) => {
-      if (mine.length === 0) return Promise.resolve();
+      if (mine.length === 0 && (moved[i]?.length ?? 0) === 0) return Promise.resolve();
       const done = sent.then((all) => all[i]).then(() => undefined);
       done.catch(() => undefined); // the mover awaits it; a failure must never go unhandled meanwhile
       return done;
