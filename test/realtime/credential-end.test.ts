@@ -24,16 +24,25 @@ describe("credentials that end while connected", () => {
     await s?.stop();
   });
 
+  /** A connection, and the player it is of (a player sees only what is sent to it or its room). */
+  type Live = TestWsClient | { ws: TestWsClient; playerId: string };
+
   /**
-   * Publishes a broadcast and checks that each of `clients` still receives it: they are open and
-   * subscribed. Replayed from the log's end read first, so no subscription can miss it.
+   * Publishes a broadcast (and, for each player's connection, an event to that player) and
+   * checks that each of `clients` still receives it: they are open and subscribed. Replayed from
+   * the log's end read first, so no subscription can miss it.
    */
-  async function stillLive(clients: TestWsClient[], publisherKey: string, type: string): Promise<void> {
+  async function stillLive(clients: Live[], publisherKey: string, type: string): Promise<void> {
     const { eventLog } = must(
       await s.gql<{ eventLog: { lastSeq: string } }>(`{ eventLog { lastSeq } }`, {}, TEST_ADMIN_TOKEN),
     );
-    const subs = clients.map((c) => subscribe<{ events: { type: string } }>(c, EVENTS, { since: eventLog.lastSeq }));
-    must(await s.gql(`mutation($t: String!) { publishEvent(input: { type: $t }) { seq } }`, { t: type }, publisherKey));
+    const subs = clients.map((c) =>
+      subscribe<{ events: { type: string } }>("ws" in c ? c.ws : c, EVENTS, { since: eventLog.lastSeq }),
+    );
+    const publish = (input: Record<string, unknown>, key: string) =>
+      s.gql(`mutation($i: PublishEventInput!) { publishEvent(input: $i) { seq } }`, { i: input }, key);
+    must(await publish({ type }, publisherKey));
+    for (const c of clients) if ("ws" in c) must(await publish({ type, targetPlayerId: c.playerId }, TEST_ADMIN_TOKEN));
     for (const sub of subs) expect((await sub.received(1))[0]!.events.type).toBe(type);
   }
 
@@ -58,7 +67,7 @@ describe("credentials that end while connected", () => {
       reason: "The game's API key was rotated: reconnect with the new key",
     });
     // The game's players keep their tokens; other games and the admin are untouched.
-    await stillLive([ofPlayer, bystander, admin], other.apiKey, "after.rotation");
+    await stillLive([{ ws: ofPlayer, playerId: player }, bystander, admin], other.apiKey, "after.rotation");
     // The old key is refused from now on; the new one connects.
     expect((await connectWs(s.url, g.apiKey).closed).code).toBe(4403);
     await ws(rotated);
@@ -68,7 +77,8 @@ describe("credentials that end while connected", () => {
     const g = await registerGame(s, TEST_ADMIN_TOKEN, "leaving-game", DEV);
     const other = await registerGame(s, TEST_ADMIN_TOKEN, "staying-game", DEV);
     const token = await issuePlayerToken(s, g.apiKey, await upsertPlayer(s, g.apiKey, "leaving-player"));
-    const otherToken = await issuePlayerToken(s, other.apiKey, await upsertPlayer(s, other.apiKey, "staying-player"));
+    const stayingPlayer = await upsertPlayer(s, other.apiKey, "staying-player");
+    const otherToken = await issuePlayerToken(s, other.apiKey, stayingPlayer);
     const game = await ws(g.apiKey);
     const ofPlayer = await ws(token);
     const otherPlayer = await ws(otherToken);
@@ -77,7 +87,7 @@ describe("credentials that end while connected", () => {
     const gone = { code: 4011, reason: "The game was unregistered" };
     expect(await game.closed).toEqual(gone);
     expect(await ofPlayer.closed).toEqual(gone);
-    await stillLive([otherPlayer], other.apiKey, "after.unregister");
+    await stillLive([{ ws: otherPlayer, playerId: stayingPlayer }], other.apiKey, "after.unregister");
     expect((await connectWs(s.url, token).closed).code).toBe(4403);
   });
 

@@ -42,7 +42,9 @@ describe("shared execution of live events", () => {
   });
 
   it("renders each event once per operation and sends it to every subscriber that may see it", async () => {
-    const first = await publish(TEST_ADMIN_TOKEN, { type: "before" });
+    // Game A's lobby holds both its players: what is said there reaches them, their game and the admin.
+    const lobby = { targetRoomId: w.gameA.roomId };
+    const first = await publish(TEST_ADMIN_TOKEN, { type: "before", ...lobby });
     const subscriber = async (credential: string, query: string, variables: Record<string, unknown> = {}) => {
       const c = connectWs(s.url, credential);
       open.push(c);
@@ -61,7 +63,7 @@ describe("shared execution of live events", () => {
     const all: TestSubscription<EventMsg>[] = [...Object.values(full), short];
     await full.p1.received(1);
     await full.admin.received(1);
-    // Every subscriber has caught up and joined the fan-out: a broadcast reaches all five.
+    // Every subscriber has caught up and joined the fan-out.
     await waitUntil(
       "all five subscribers in the fan-out",
       async () => (await metric("multiverse_fanout_subscribers")) === 5,
@@ -69,34 +71,39 @@ describe("shared execution of live events", () => {
 
     const renders = await metric("multiverse_fanout_renders_total");
     const sends = await metric("multiverse_fanout_sends_total");
-    const broadcast = await publish(TEST_ADMIN_TOKEN, { type: "news", data: { n: 1 } });
     const has = (sub: TestSubscription<EventMsg>, seq: string) => sub.values.some((v) => v.events.seq === seq);
-    await waitUntil("the broadcast everywhere", () => all.every((sub) => has(sub, broadcast)));
-    expect(await metric("multiverse_fanout_renders_total")).toBe(renders + 2); // FULL once, SHORT once
-    expect(await metric("multiverse_fanout_sends_total")).toBe(sends + 5);
+    // Said in the lobby: the four with the same operation share one rendering; game B gets nothing.
+    const news = await publish(TEST_ADMIN_TOKEN, { type: "news", data: { n: 1 }, ...lobby });
+    await waitUntil("the lobby's news at all four", () => Object.values(full).every((sub) => has(sub, news)));
+    expect(await metric("multiverse_fanout_renders_total")).toBe(renders + 1);
+    expect(await metric("multiverse_fanout_sends_total")).toBe(sends + 4);
     for (const sub of Object.values(full)) {
-      expect(sub.values.at(-1)).toEqual({ events: { seq: broadcast, type: "news", data: { n: 1 } } });
+      expect(sub.values.at(-1)).toEqual({ events: { seq: news, type: "news", data: { n: 1 } } });
     }
-    expect(short.values.at(-1)).toEqual({ events: { seq: broadcast, type: "news" } });
 
-    // An event for game B: only the admin (FULL) and game B (SHORT) may see it; still one
-    // rendering per operation, and nothing for game A's players or key.
+    // An event for game B: only the admin (FULL) and game B (SHORT) may see it; a broadcast:
+    // every game and the admin, no player. Still one rendering per operation.
     const forB = await publish(TEST_ADMIN_TOKEN, { type: "to-b", targetGameId: "game-b" });
     await waitUntil("game B's event at the admin and at game B", () => has(full.admin, forB) && has(short, forB));
     const last = await publish(TEST_ADMIN_TOKEN, { type: "last" });
-    await waitUntil("the last broadcast everywhere", () => all.every((sub) => has(sub, last)));
-    expect(await metric("multiverse_fanout_renders_total")).toBe(renders + 6);
-    for (const sub of [full.p1, full.p2, full.gameA]) expect(has(sub, forB)).toBe(false);
+    await waitUntil("the broadcast at the games and the admin", () =>
+      [full.gameA, full.admin, short].every((sub) => has(sub, last)),
+    );
+    expect(await metric("multiverse_fanout_renders_total")).toBe(renders + 5);
+    expect(short.values.at(-1)).toEqual({ events: { seq: last, type: "last" } });
     // Each got every event it may see once, in seq order, the resumed ones from `first` on.
-    expect(full.p1.values.map((v) => v.events.seq)).toEqual([first, broadcast, last]);
-    expect(full.admin.values.map((v) => v.events.seq)).toEqual([first, broadcast, forB, last]);
-    expect(short.values.map((v) => v.events.seq)).toEqual([broadcast, forB, last]);
+    expect(full.p1.values.map((v) => v.events.seq)).toEqual([first, news]);
+    expect(full.p2.values.map((v) => v.events.seq)).toEqual([news]);
+    expect(full.gameA.values.map((v) => v.events.seq)).toEqual([news, last]);
+    expect(full.admin.values.map((v) => v.events.seq)).toEqual([first, news, forB, last]);
+    expect(short.values.map((v) => v.events.seq)).toEqual([forB, last]);
 
     // More live events than a subscriber's queue holds: every one arrives, no connection ends.
     const more: string[] = [];
-    for (let i = 0; i < 12; i++) more.push(await publish(TEST_ADMIN_TOKEN, { type: "more", data: { i } }));
-    await waitUntil("12 more everywhere", () => all.every((sub) => has(sub, more.at(-1)!)));
-    for (const sub of all) expect(sub.values.slice(-12).map((v) => v.events.seq)).toEqual(more);
+    for (let i = 0; i < 12; i++) more.push(await publish(TEST_ADMIN_TOKEN, { type: "more", data: { i }, ...lobby }));
+    const four = Object.values(full);
+    await waitUntil("12 more at all four", () => four.every((sub) => has(sub, more.at(-1)!)));
+    for (const sub of four) expect(sub.values.slice(-12).map((v) => v.events.seq)).toEqual(more);
     expect(open.some((c) => c.isClosed())).toBe(false);
   });
 
