@@ -60,7 +60,6 @@ describe("shared execution of live events", () => {
       admin: await subscriber(TEST_ADMIN_TOKEN, FULL, { since: (BigInt(first) - 1n).toString() }),
     };
     const short = await subscriber(w.gameB.apiKey, SHORT);
-    const all: TestSubscription<EventMsg>[] = [...Object.values(full), short];
     await full.p1.received(1);
     await full.admin.received(1);
     // Every subscriber has caught up and joined the fan-out.
