@@ -106,6 +106,8 @@ export type UpdateGameInput = {
   description?: string | null | undefined;
   /** 1–80 characters. */
   name?: string | null | undefined;
+  /** true: the tick leader waits for the game to report each of its ticks (completeTick); false: it does not. */
+  tickBarrier?: boolean | null | undefined;
 };
 
 /** Creates the player with this `externalId`, or renames it if it exists. */
@@ -257,6 +259,7 @@ export type GameFragment = {
   description: string;
   status: GameStatus;
   tickEvery: number;
+  tickBarrier: boolean;
   registeredAt: string;
   lastHeartbeatAt: string | null;
   stale: boolean;
@@ -339,6 +342,8 @@ export type TickFragment = {
   durationMs: number;
   gamesSynced: number;
   eventsPropagated: number;
+  waitedMs: number;
+  lateGameIds: Array<string>;
 };
 
 export type UniverseFragment = {
@@ -376,6 +381,7 @@ export type GamesQuery = {
     description: string;
     status: GameStatus;
     tickEvery: number;
+    tickBarrier: boolean;
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
@@ -403,6 +409,7 @@ export type GameQuery = {
     description: string;
     status: GameStatus;
     tickEvery: number;
+    tickBarrier: boolean;
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
@@ -432,6 +439,7 @@ export type RegisterGameMutation = {
       description: string;
       status: GameStatus;
       tickEvery: number;
+      tickBarrier: boolean;
       registeredAt: string;
       lastHeartbeatAt: string | null;
       stale: boolean;
@@ -462,6 +470,7 @@ export type RotateGameKeyMutation = {
       description: string;
       status: GameStatus;
       tickEvery: number;
+      tickBarrier: boolean;
       registeredAt: string;
       lastHeartbeatAt: string | null;
       stale: boolean;
@@ -491,6 +500,7 @@ export type SetGameStatusMutation = {
     description: string;
     status: GameStatus;
     tickEvery: number;
+    tickBarrier: boolean;
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
@@ -519,6 +529,7 @@ export type UpdateGameMutation = {
     description: string;
     status: GameStatus;
     tickEvery: number;
+    tickBarrier: boolean;
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
@@ -547,6 +558,7 @@ export type SetGameQuotasMutation = {
     description: string;
     status: GameStatus;
     tickEvery: number;
+    tickBarrier: boolean;
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
@@ -582,6 +594,7 @@ export type UnregisterGameMutation = {
     description: string;
     status: GameStatus;
     tickEvery: number;
+    tickBarrier: boolean;
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
@@ -609,6 +622,7 @@ export type HeartbeatMutation = {
     description: string;
     status: GameStatus;
     tickEvery: number;
+    tickBarrier: boolean;
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
@@ -624,12 +638,26 @@ export type HeartbeatMutation = {
   };
 };
 
+export type CompleteTickMutationVariables = Exact<{
+  number: string;
+}>;
+
+export type CompleteTickMutation = { completeTick: boolean };
+
 export type TicksSubscriptionVariables = Exact<{
   gameId?: string | null | undefined;
 }>;
 
 export type TicksSubscription = {
-  ticks: { number: string; startedAt: string; durationMs: number; gamesSynced: number; eventsPropagated: number };
+  ticks: {
+    number: string;
+    startedAt: string;
+    durationMs: number;
+    gamesSynced: number;
+    eventsPropagated: number;
+    waitedMs: number;
+    lateGameIds: Array<string>;
+  };
 };
 
 export type LatestEventSeqQueryVariables = Exact<{ [key: string]: never }>;
@@ -648,6 +676,7 @@ export type AdminGameDetailQuery = {
     description: string;
     status: GameStatus;
     tickEvery: number;
+    tickBarrier: boolean;
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
@@ -949,6 +978,7 @@ export const GameFragmentDoc = {
           { kind: "Field", name: { kind: "Name", value: "description" } },
           { kind: "Field", name: { kind: "Name", value: "status" } },
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
@@ -1157,6 +1187,8 @@ export const TickFragmentDoc = {
           { kind: "Field", name: { kind: "Name", value: "durationMs" } },
           { kind: "Field", name: { kind: "Name", value: "gamesSynced" } },
           { kind: "Field", name: { kind: "Name", value: "eventsPropagated" } },
+          { kind: "Field", name: { kind: "Name", value: "waitedMs" } },
+          { kind: "Field", name: { kind: "Name", value: "lateGameIds" } },
         ],
       },
     },
@@ -1783,6 +1815,7 @@ export const GamesDocument = {
           { kind: "Field", name: { kind: "Name", value: "description" } },
           { kind: "Field", name: { kind: "Name", value: "status" } },
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
@@ -1864,6 +1897,7 @@ export const GameDocument = {
           { kind: "Field", name: { kind: "Name", value: "description" } },
           { kind: "Field", name: { kind: "Name", value: "status" } },
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
@@ -1958,6 +1992,7 @@ export const RegisterGameDocument = {
           { kind: "Field", name: { kind: "Name", value: "description" } },
           { kind: "Field", name: { kind: "Name", value: "status" } },
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
@@ -2049,6 +2084,7 @@ export const RotateGameKeyDocument = {
           { kind: "Field", name: { kind: "Name", value: "description" } },
           { kind: "Field", name: { kind: "Name", value: "status" } },
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
@@ -2140,6 +2176,7 @@ export const SetGameStatusDocument = {
           { kind: "Field", name: { kind: "Name", value: "description" } },
           { kind: "Field", name: { kind: "Name", value: "status" } },
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
@@ -2231,6 +2268,7 @@ export const UpdateGameDocument = {
           { kind: "Field", name: { kind: "Name", value: "description" } },
           { kind: "Field", name: { kind: "Name", value: "status" } },
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
@@ -2332,6 +2370,7 @@ export const SetGameQuotasDocument = {
           { kind: "Field", name: { kind: "Name", value: "description" } },
           { kind: "Field", name: { kind: "Name", value: "status" } },
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
@@ -2429,6 +2468,7 @@ export const UnregisterGameDocument = {
           { kind: "Field", name: { kind: "Name", value: "description" } },
           { kind: "Field", name: { kind: "Name", value: "status" } },
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
@@ -2517,6 +2557,7 @@ export const HeartbeatDocument = {
           { kind: "Field", name: { kind: "Name", value: "description" } },
           { kind: "Field", name: { kind: "Name", value: "status" } },
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
@@ -2533,6 +2574,39 @@ export const HeartbeatDocument = {
     },
   ],
 } as unknown as DocumentNode<HeartbeatMutation, HeartbeatMutationVariables>;
+export const CompleteTickDocument = {
+  kind: "Document",
+  definitions: [
+    {
+      kind: "OperationDefinition",
+      operation: "mutation",
+      name: { kind: "Name", value: "CompleteTick" },
+      variableDefinitions: [
+        {
+          kind: "VariableDefinition",
+          variable: { kind: "Variable", name: { kind: "Name", value: "number" } },
+          type: { kind: "NonNullType", type: { kind: "NamedType", name: { kind: "Name", value: "Int64" } } },
+        },
+      ],
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "completeTick" },
+            arguments: [
+              {
+                kind: "Argument",
+                name: { kind: "Name", value: "number" },
+                value: { kind: "Variable", name: { kind: "Name", value: "number" } },
+              },
+            ],
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<CompleteTickMutation, CompleteTickMutationVariables>;
 export const TicksDocument = {
   kind: "Document",
   definitions: [
@@ -2580,6 +2654,8 @@ export const TicksDocument = {
           { kind: "Field", name: { kind: "Name", value: "durationMs" } },
           { kind: "Field", name: { kind: "Name", value: "gamesSynced" } },
           { kind: "Field", name: { kind: "Name", value: "eventsPropagated" } },
+          { kind: "Field", name: { kind: "Name", value: "waitedMs" } },
+          { kind: "Field", name: { kind: "Name", value: "lateGameIds" } },
         ],
       },
     },
@@ -2701,6 +2777,7 @@ export const AdminGameDetailDocument = {
           { kind: "Field", name: { kind: "Name", value: "description" } },
           { kind: "Field", name: { kind: "Name", value: "status" } },
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },

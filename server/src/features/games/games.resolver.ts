@@ -63,7 +63,8 @@ export class GamesResolver {
 
   @Authorized(Role.Admin, Role.Developer, Role.Game)
   @Mutation(() => Game, {
-    description: "Changes a game's name or description (its owners: the admin, its developer, the game itself).",
+    description:
+      "Changes a game's name, description or tick barrier (its owners: the admin, its developer, the game itself).",
   })
   async updateGame(
     @Ctx() { principal, services }: Context,
@@ -75,6 +76,7 @@ export class GamesResolver {
     const data = {
       ...(typeof input.name === "string" ? { name: input.name.trim() } : {}),
       ...(typeof input.description === "string" ? { description: input.description.trim() } : {}),
+      ...(typeof input.tickBarrier === "boolean" ? { tickBarrier: input.tickBarrier } : {}),
     };
     return services.prisma.game.update({ where: { id }, data });
   }

@@ -13,4 +13,11 @@ export class UpdateGameInput {
   @Field(() => String, { nullable: true, description: 'At most 500 characters; "" clears it.' })
   @IsText(500)
   description?: string | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      "true: the tick leader waits for the game to report each of its ticks (completeTick); false: it does not.",
+  })
+  tickBarrier?: boolean | null;
 }
