@@ -7,6 +7,7 @@ import { DevelopersResolver } from "./features/developers/developers.resolver.ts
 import { EventsResolver } from "./features/events/events.resolver.ts";
 import { EventsSubscriptionResolver } from "./features/events/events.subscription.ts";
 import { TicksSubscriptionResolver } from "./features/universe/ticks.subscription.ts";
+import { CompleteTickResolver } from "./features/universe/complete-tick.resolver.ts";
 import { PresenceSubscriptionResolver } from "./features/players/presence.subscription.ts";
 import { MyRoomSubscriptionResolver } from "./features/rooms/my-room.subscription.ts";
 import { RoomOccupantsSubscriptionResolver } from "./features/rooms/room-occupants.subscription.ts";
@@ -39,6 +40,7 @@ export function buildGraphQLSchema(): Promise<GraphQLSchema> {
       UniverseSubscriptionResolver,
       EventsSubscriptionResolver,
       TicksSubscriptionResolver,
+      CompleteTickResolver,
       RoomOccupantsSubscriptionResolver,
       MyRoomSubscriptionResolver,
       PresenceSubscriptionResolver,

@@ -461,8 +461,8 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     }
   });
 
-  it("charts tick duration and events per tick from the ticks subscription", async () => {
-    const ticking = await startTestServer({ TICK_HZ: "20" });
+  it("charts tick duration and events per tick from the ticks subscription, and lists late games", async () => {
+    const ticking = await startTestServer({ TICK_HZ: "20", TICK_BARRIER_MS: "200" });
     try {
       await signIn(TEST_ADMIN_TOKEN, ticking);
       const chart = page.getByTestId("tick-chart");
@@ -472,6 +472,20 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
       const paths = await chart.locator("path").evaluateAll((els) => els.map((e) => e.getAttribute("d") ?? ""));
       expect(paths).toHaveLength(2);
       for (const d of paths) expect(d.match(/[ML]/g)!.length).toBeGreaterThanOrEqual(2);
+      const late = page.getByTestId("tick-late");
+      await expect.poll(() => late.textContent()).toMatch(/^No game was late in the last \d+ ticks\.$/);
+      // A game that opted into the tick barrier and never reports: each tick gives up on it.
+      await registerGame(ticking, TEST_ADMIN_TOKEN, "laggard", { developerName: "Ops" });
+      must(
+        await ticking.gql(
+          `mutation { updateGame(id: "laggard", input: { tickBarrier: true }) { tickBarrier } }`,
+          {},
+          TEST_ADMIN_TOKEN,
+        ),
+      );
+      await expect
+        .poll(() => late.textContent(), { timeout: 10_000 })
+        .toMatch(/Tick \d+ waited \d+ ms and gave up on laggard/);
       await screenshot(page, "admin-universe-ticks");
     } finally {
       await page.context().close();

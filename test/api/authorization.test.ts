@@ -11,6 +11,7 @@
 //   games, which only their owners (the admin and their developer) still see.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PlayerTokens } from "../../server/src/platform/auth/player-tokens.ts";
+import { MarkedSet } from "../../server/src/platform/realtime/bus-names.ts";
 import {
   createRoom,
   issuePlayerToken,
@@ -571,6 +572,22 @@ const PUBLISH_MANY = `mutation($inputs: [PublishEventInput!]!) {
   publishEvents(inputs: $inputs) { id seq status sourceGameId targetGameId recipientGameIds broadcast }
 }`;
 const HEARTBEAT = `mutation($ids: [ID!]! = []) { heartbeat(playerIds: $ids) { id lastHeartbeatAt } }`;
+const COMPLETE_TICK = `mutation($n: Int64!) { completeTick(number: $n) }`;
+
+/** The current tick, with games A and B opted into the tick barrier (the server does not tick). */
+async function currentTickOfBarrier(): Promise<Vars> {
+  for (const id of ["game-a", "game-b"]) {
+    await asAdmin(`mutation($id: ID!) { updateGame(id: $id, input: { tickBarrier: true }) { id } }`, { id });
+  }
+  return {
+    n: (await asAdmin<{ eventLog: { currentTick: string } }>(`{ eventLog { currentTick } }`)).eventLog.currentTick,
+  };
+}
+
+/** The games that reported tick `vars.n`, as the tick barrier recorded them on the bus. */
+async function tickDone(vars: Vars): Promise<string[]> {
+  return (await s.app.services.bus.marked(MarkedSet.tickDone(BigInt(vars["n"] as string)))).sort();
+}
 const CREATE_DEVELOPER = `mutation($name: String!) { createDeveloper(input: { name: $name }) { key developer { id name } } }`;
 const ROTATE_DEVELOPER_KEY = `mutation($id: ID) { rotateDeveloperKey(id: $id) { key developer { id name } } }`;
 /** The keys of the throwaway developers made for rotateDeveloperKey, by id. */
@@ -1040,6 +1057,19 @@ const mutationRows: Row[] = [
     vars: () => ({ ids: [B1()] }),
     expect: { gameA: NF },
     unchanged: async () => [await adminGame("game-a"), (await adminPlayer(B1()))["lastSeenAt"]],
+  },
+  {
+    op: "completeTick",
+    target: "the current tick, by the caller's own game",
+    doc: COMPLETE_TICK,
+    vars: currentTickOfBarrier,
+    // A game reports its own ticks (it names no game): nobody else has ticks to report.
+    expect: all(UN, FB, FB, FB, OK, OK, FB, FB),
+    ok: async (d, { who, vars }) => {
+      expect(d["completeTick"]).toBe(true);
+      expect(await tickDone(vars)).toContain(SIDE[who] === "A" ? "game-a" : "game-b");
+    },
+    unchanged: tickDone,
   },
   {
     op: "createDeveloper",

@@ -188,6 +188,18 @@ describe.each(kinds)("%s bus", (_kind, make) => {
     expect(await b.aliveWithPrefixes(`presence:${unique()}`, ["p1|"], now)).toEqual([]);
   });
 
+  it("gathers a short-lived set's members from every node, then forgets the whole set", async () => {
+    const { a, b } = nodes();
+    const set = `done:${unique()}`;
+    expect(await a.marked(set)).toEqual([]);
+    await a.mark(set, ["g1"], 300);
+    await b.mark(set, ["g2", "g1"], 300);
+    await b.mark(set, [], 300);
+    expect((await a.marked(set)).sort()).toEqual(["g1", "g2"]);
+    expect(await b.marked(`done:${unique()}`)).toEqual([]);
+    await waitUntil("the set to go away", async () => (await b.marked(set)).length === 0);
+  });
+
   it("counts hits in a window and starts over after it", async () => {
     const { a, b } = nodes();
     const key = `rate-${unique()}`;

@@ -49,6 +49,7 @@ describe("SDK: queries and mutations", () => {
 
   it("has one method per operation in sdk/operations/ (each one is tested below)", () => {
     expect(Object.keys(operations).sort()).toEqual([
+      "completeTick",
       "createDeveloper",
       "createRealm",
       "createRoom",
@@ -124,6 +125,9 @@ describe("SDK: queries and mutations", () => {
     expect(beat.id).toBe("space-chess");
     expect(beat.lastHeartbeatAt).not.toBeNull();
     expect((await mv.heartbeat()).id).toBe("space-chess"); // playerIds defaults to []
+    // The tick barrier: once opted in, the game reports the current tick (ticks are off here).
+    expect((await mv.updateGame({ id: "space-chess", input: { tickBarrier: true } })).tickBarrier).toBe(true);
+    expect(await mv.completeTick({ number: (await mv.universe()).currentTick })).toBe(true);
     const now = await mv.roomOccupantsSnapshot({ roomId: room.id });
     expect(now.occupants.map((p) => p.displayName)).toEqual(["Ada"]);
     expect(now.change).toBeNull();

@@ -51,6 +51,7 @@ describe("SDK types", () => {
       description: string;
       status: GameStatus;
       tickEvery: number;
+      tickBarrier: boolean;
       registeredAt: string;
       lastHeartbeatAt: string | null;
       stale: boolean;

@@ -7,9 +7,14 @@ export interface TickPoint {
   number: string;
   durationMs: number;
   events: number;
+  /** How long the tick barrier held it back, and the games it gave up on. */
+  waitedMs: number;
+  late: string[];
 }
 
 const KEEP = 60;
+/** The late ticks listed under the chart, newest first. */
+const LATE_SHOWN = 5;
 const W = 600;
 const H = 160;
 const PAD = 24;
@@ -24,17 +29,33 @@ function path(values: number[], max: number): string {
     .join(" ");
 }
 
-/** Tick duration and events per tick over the last ~60 control ticks, from the `ticks` subscription. */
+/**
+ * Tick duration and events per tick over the last ~60 control ticks, from the `ticks`
+ * subscription, and the games the tick barrier gave up on in those ticks.
+ */
 export function TickChart() {
   const [live] = useSubscription({ query: TicksDocument, variables: {} }, (prev: TickPoint[] = [], data) => {
     const t = data.ticks;
-    const next = [...prev, { number: String(t.number), durationMs: t.durationMs, events: t.eventsPropagated }];
+    const next = [
+      ...prev,
+      {
+        number: String(t.number),
+        durationMs: t.durationMs,
+        events: t.eventsPropagated,
+        waitedMs: t.waitedMs,
+        late: t.lateGameIds,
+      },
+    ];
     return next.slice(-KEEP);
   });
   const points = live.data ?? [];
   const maxMs = Math.max(1, ...points.map((p) => p.durationMs));
   const maxEvents = Math.max(1, ...points.map((p) => p.events));
   const last = points.at(-1);
+  const lateTicks = points
+    .filter((p) => p.late.length > 0)
+    .slice(-LATE_SHOWN)
+    .reverse();
   return (
     <section aria-labelledby="ticks-title">
       <h3 id="ticks-title">Ticks</h3>
@@ -86,6 +107,30 @@ export function TickChart() {
           )}
         </figure>
       )}
+      {points.length > 0 && <LateGames ticks={lateTicks} shown={points.length} />}
     </section>
+  );
+}
+
+/** The ticks whose barrier gave up on games (late games), newest first; or that none was late. */
+function LateGames({ ticks, shown }: { ticks: TickPoint[]; shown: number }) {
+  if (ticks.length === 0) {
+    return (
+      <p className="muted" data-testid="tick-late">
+        No game was late in the last {shown} ticks.
+      </p>
+    );
+  }
+  return (
+    <div data-testid="tick-late">
+      <h4>Late games</h4>
+      <ul className="late-ticks">
+        {ticks.map((t) => (
+          <li key={t.number}>
+            Tick {t.number} waited {t.waitedMs.toFixed(0)} ms and gave up on <strong>{t.late.join(", ")}</strong>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }

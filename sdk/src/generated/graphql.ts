@@ -114,6 +114,8 @@ export type UpdateGameInput = {
   name?: string | null | undefined;
   /** The event types the game's players may publish with their tokens (at most 100): the whole list, replacing the old one; `[]` allows none. */
   playerEventTypes?: Array<string> | null | undefined;
+  /** true: the tick leader waits for the game to report each of its ticks (completeTick); false: it does not. */
+  tickBarrier?: boolean | null | undefined;
 };
 
 /** Creates the player with this `externalId`, or renames it if it exists. */
@@ -281,6 +283,7 @@ export type GameFragment = {
   description: string;
   status: GameStatus;
   tickEvery: number;
+  tickBarrier: boolean;
   registeredAt: string;
   lastHeartbeatAt: string | null;
   stale: boolean;
@@ -383,6 +386,8 @@ export type TickFragment = {
   durationMs: number;
   gamesSynced: number;
   eventsPropagated: number;
+  waitedMs: number;
+  lateGameIds: Array<string>;
 };
 
 export type UniverseFragment = {
@@ -420,6 +425,7 @@ export type GamesQuery = {
     description: string;
     status: GameStatus;
     tickEvery: number;
+    tickBarrier: boolean;
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
@@ -448,6 +454,7 @@ export type GameQuery = {
     description: string;
     status: GameStatus;
     tickEvery: number;
+    tickBarrier: boolean;
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
@@ -478,6 +485,7 @@ export type RegisterGameMutation = {
       description: string;
       status: GameStatus;
       tickEvery: number;
+      tickBarrier: boolean;
       registeredAt: string;
       lastHeartbeatAt: string | null;
       stale: boolean;
@@ -509,6 +517,7 @@ export type RotateGameKeyMutation = {
       description: string;
       status: GameStatus;
       tickEvery: number;
+      tickBarrier: boolean;
       registeredAt: string;
       lastHeartbeatAt: string | null;
       stale: boolean;
@@ -539,6 +548,7 @@ export type SetGameStatusMutation = {
     description: string;
     status: GameStatus;
     tickEvery: number;
+    tickBarrier: boolean;
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
@@ -568,6 +578,7 @@ export type UpdateGameMutation = {
     description: string;
     status: GameStatus;
     tickEvery: number;
+    tickBarrier: boolean;
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
@@ -597,6 +608,7 @@ export type SetGameQuotasMutation = {
     description: string;
     status: GameStatus;
     tickEvery: number;
+    tickBarrier: boolean;
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
@@ -633,6 +645,7 @@ export type UnregisterGameMutation = {
     description: string;
     status: GameStatus;
     tickEvery: number;
+    tickBarrier: boolean;
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
@@ -661,6 +674,7 @@ export type HeartbeatMutation = {
     description: string;
     status: GameStatus;
     tickEvery: number;
+    tickBarrier: boolean;
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
@@ -677,12 +691,26 @@ export type HeartbeatMutation = {
   };
 };
 
+export type CompleteTickMutationVariables = Exact<{
+  number: string;
+}>;
+
+export type CompleteTickMutation = { completeTick: boolean };
+
 export type TicksSubscriptionVariables = Exact<{
   gameId?: string | null | undefined;
 }>;
 
 export type TicksSubscription = {
-  ticks: { number: string; startedAt: string; durationMs: number; gamesSynced: number; eventsPropagated: number };
+  ticks: {
+    number: string;
+    startedAt: string;
+    durationMs: number;
+    gamesSynced: number;
+    eventsPropagated: number;
+    waitedMs: number;
+    lateGameIds: Array<string>;
+  };
 };
 
 export type LatestEventSeqQueryVariables = Exact<{ [key: string]: never }>;
@@ -701,6 +729,7 @@ export type AdminGameDetailQuery = {
     description: string;
     status: GameStatus;
     tickEvery: number;
+    tickBarrier: boolean;
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
@@ -1023,6 +1052,7 @@ export const GameFragmentDoc = {
           { kind: "Field", name: { kind: "Name", value: "description" } },
           { kind: "Field", name: { kind: "Name", value: "status" } },
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
@@ -1290,6 +1320,8 @@ export const TickFragmentDoc = {
           { kind: "Field", name: { kind: "Name", value: "durationMs" } },
           { kind: "Field", name: { kind: "Name", value: "gamesSynced" } },
           { kind: "Field", name: { kind: "Name", value: "eventsPropagated" } },
+          { kind: "Field", name: { kind: "Name", value: "waitedMs" } },
+          { kind: "Field", name: { kind: "Name", value: "lateGameIds" } },
         ],
       },
     },
@@ -1968,6 +2000,7 @@ export const GamesDocument = {
           { kind: "Field", name: { kind: "Name", value: "description" } },
           { kind: "Field", name: { kind: "Name", value: "status" } },
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
@@ -2050,6 +2083,7 @@ export const GameDocument = {
           { kind: "Field", name: { kind: "Name", value: "description" } },
           { kind: "Field", name: { kind: "Name", value: "status" } },
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
@@ -2145,6 +2179,7 @@ export const RegisterGameDocument = {
           { kind: "Field", name: { kind: "Name", value: "description" } },
           { kind: "Field", name: { kind: "Name", value: "status" } },
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
@@ -2237,6 +2272,7 @@ export const RotateGameKeyDocument = {
           { kind: "Field", name: { kind: "Name", value: "description" } },
           { kind: "Field", name: { kind: "Name", value: "status" } },
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
@@ -2329,6 +2365,7 @@ export const SetGameStatusDocument = {
           { kind: "Field", name: { kind: "Name", value: "description" } },
           { kind: "Field", name: { kind: "Name", value: "status" } },
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
@@ -2421,6 +2458,7 @@ export const UpdateGameDocument = {
           { kind: "Field", name: { kind: "Name", value: "description" } },
           { kind: "Field", name: { kind: "Name", value: "status" } },
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
@@ -2523,6 +2561,7 @@ export const SetGameQuotasDocument = {
           { kind: "Field", name: { kind: "Name", value: "description" } },
           { kind: "Field", name: { kind: "Name", value: "status" } },
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
@@ -2621,6 +2660,7 @@ export const UnregisterGameDocument = {
           { kind: "Field", name: { kind: "Name", value: "description" } },
           { kind: "Field", name: { kind: "Name", value: "status" } },
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
@@ -2710,6 +2750,7 @@ export const HeartbeatDocument = {
           { kind: "Field", name: { kind: "Name", value: "description" } },
           { kind: "Field", name: { kind: "Name", value: "status" } },
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
@@ -2727,6 +2768,39 @@ export const HeartbeatDocument = {
     },
   ],
 } as unknown as DocumentNode<HeartbeatMutation, HeartbeatMutationVariables>;
+export const CompleteTickDocument = {
+  kind: "Document",
+  definitions: [
+    {
+      kind: "OperationDefinition",
+      operation: "mutation",
+      name: { kind: "Name", value: "CompleteTick" },
+      variableDefinitions: [
+        {
+          kind: "VariableDefinition",
+          variable: { kind: "Variable", name: { kind: "Name", value: "number" } },
+          type: { kind: "NonNullType", type: { kind: "NamedType", name: { kind: "Name", value: "Int64" } } },
+        },
+      ],
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "completeTick" },
+            arguments: [
+              {
+                kind: "Argument",
+                name: { kind: "Name", value: "number" },
+                value: { kind: "Variable", name: { kind: "Name", value: "number" } },
+              },
+            ],
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<CompleteTickMutation, CompleteTickMutationVariables>;
 export const TicksDocument = {
   kind: "Document",
   definitions: [
@@ -2774,6 +2848,8 @@ export const TicksDocument = {
           { kind: "Field", name: { kind: "Name", value: "durationMs" } },
           { kind: "Field", name: { kind: "Name", value: "gamesSynced" } },
           { kind: "Field", name: { kind: "Name", value: "eventsPropagated" } },
+          { kind: "Field", name: { kind: "Name", value: "waitedMs" } },
+          { kind: "Field", name: { kind: "Name", value: "lateGameIds" } },
         ],
       },
     },
@@ -2895,6 +2971,7 @@ export const AdminGameDetailDocument = {
           { kind: "Field", name: { kind: "Name", value: "description" } },
           { kind: "Field", name: { kind: "Name", value: "status" } },
           { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },

@@ -11,6 +11,16 @@ import type {
 /** One method per operation in sdk/operations/: queries and mutations over HTTP, subscriptions over WebSocket. */
 export interface MultiverseOperations {
   /**
+   * Reports that the calling game finished tick `number`, the current tick (a game that opted into the tick barrier: updateGame tickBarrier). The leader starts the next tick once every such game reported, or TICK_BARRIER_MS after it was due. True once recorded.
+   *
+   * Sends `mutation CompleteTick` (sdk/operations/games.graphql).
+   */
+  completeTick(
+    variables: G.CompleteTickMutationVariables,
+    options?: RequestOptions,
+  ): Promise<G.CompleteTickMutation["completeTick"]>;
+
+  /**
    * Creates a developer. The key is shown only this once.
    *
    * Sends `mutation CreateDeveloper` (sdk/operations/developers.graphql).
@@ -282,7 +292,7 @@ export interface MultiverseOperations {
   ): Promise<G.UnregisterGameMutation["unregisterGame"]>;
 
   /**
-   * Changes a game's name, description or playerEventTypes (its owners: the admin, its developer, the game itself).
+   * Changes a game's name, description, playerEventTypes or tick barrier (its owners: the admin, its developer, the game itself).
    *
    * Sends `mutation UpdateGame` (sdk/operations/games.graphql).
    */
@@ -304,6 +314,13 @@ export interface MultiverseOperations {
 
 /** What each method sends. */
 export const operations = {
+  completeTick: {
+    kind: "mutation",
+    operationName: "CompleteTick",
+    field: "completeTick",
+    inputOnly: false,
+    query: "mutation CompleteTick($number:Int64!){completeTick(number:$number)}",
+  },
   createDeveloper: {
     kind: "mutation",
     operationName: "CreateDeveloper",
@@ -351,7 +368,7 @@ export const operations = {
     field: "game",
     inputOnly: false,
     query:
-      "query Game($id:ID!){game(id:$id){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "query Game($id:ID!){game(id:$id){...Game}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   games: {
     kind: "query",
@@ -359,7 +376,7 @@ export const operations = {
     field: "games",
     inputOnly: false,
     query:
-      "query Games($status:GameStatus){games(status:$status){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "query Games($status:GameStatus){games(status:$status){...Game}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   heartbeat: {
     kind: "mutation",
@@ -367,7 +384,7 @@ export const operations = {
     field: "heartbeat",
     inputOnly: false,
     query:
-      "mutation Heartbeat($playerIds:[ID!]!=[]){heartbeat(playerIds:$playerIds){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation Heartbeat($playerIds:[ID!]!=[]){heartbeat(playerIds:$playerIds){...Game}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   issuePlayerToken: {
     kind: "mutation",
@@ -439,7 +456,7 @@ export const operations = {
     field: "registerGame",
     inputOnly: true,
     query:
-      "mutation RegisterGame($input:RegisterGameInput!){registerGame(input:$input){apiKey game{...Game}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation RegisterGame($input:RegisterGameInput!){registerGame(input:$input){apiKey game{...Game}}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   room: {
     kind: "query",
@@ -479,7 +496,7 @@ export const operations = {
     field: "rotateGameKey",
     inputOnly: false,
     query:
-      "mutation RotateGameKey($id:ID!){rotateGameKey(id:$id){apiKey game{...Game}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation RotateGameKey($id:ID!){rotateGameKey(id:$id){apiKey game{...Game}}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   setGameQuotas: {
     kind: "mutation",
@@ -487,7 +504,7 @@ export const operations = {
     field: "setGameQuotas",
     inputOnly: false,
     query:
-      "mutation SetGameQuotas($id:ID!$quotas:GameQuotasInput!){setGameQuotas(id:$id quotas:$quotas){...Game quotas{...GameQuotas}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment GameQuotas on GameQuotas{connections subscriptions eventsPerSecond players rooms storedEventBytes}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation SetGameQuotas($id:ID!$quotas:GameQuotasInput!){setGameQuotas(id:$id quotas:$quotas){...Game quotas{...GameQuotas}}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment GameQuotas on GameQuotas{connections subscriptions eventsPerSecond players rooms storedEventBytes}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   setGameStatus: {
     kind: "mutation",
@@ -495,7 +512,7 @@ export const operations = {
     field: "setGameStatus",
     inputOnly: false,
     query:
-      "mutation SetGameStatus($id:ID!$status:GameStatus!){setGameStatus(id:$id status:$status){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation SetGameStatus($id:ID!$status:GameStatus!){setGameStatus(id:$id status:$status){...Game}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   ticks: {
     kind: "subscription",
@@ -503,7 +520,7 @@ export const operations = {
     field: "ticks",
     inputOnly: false,
     query:
-      "subscription Ticks($gameId:ID){ticks(gameId:$gameId){...Tick}}fragment Tick on Tick{number startedAt durationMs gamesSynced eventsPropagated}",
+      "subscription Ticks($gameId:ID){ticks(gameId:$gameId){...Tick}}fragment Tick on Tick{number startedAt durationMs gamesSynced eventsPropagated waitedMs lateGameIds}",
   },
   universe: {
     kind: "query",
@@ -527,7 +544,7 @@ export const operations = {
     field: "unregisterGame",
     inputOnly: false,
     query:
-      "mutation UnregisterGame($id:ID!){unregisterGame(id:$id){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation UnregisterGame($id:ID!){unregisterGame(id:$id){...Game}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   updateGame: {
     kind: "mutation",
@@ -535,7 +552,7 @@ export const operations = {
     field: "updateGame",
     inputOnly: false,
     query:
-      "mutation UpdateGame($id:ID!$input:UpdateGameInput!){updateGame(id:$id input:$input){...Game}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation UpdateGame($id:ID!$input:UpdateGameInput!){updateGame(id:$id input:$input){...Game}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   upsertPlayer: {
     kind: "mutation",
@@ -555,7 +572,7 @@ export const internalOperations = {
     field: "game",
     inputOnly: false,
     query:
-      "query AdminGameDetail($id:ID!){game(id:$id){...Game quotas{...GameQuotas}realms{...Realm rooms{...Room}}}}fragment Game on Game{id name developerName description status tickEvery registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment GameQuotas on GameQuotas{connections subscriptions eventsPerSecond players rooms storedEventBytes}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}fragment Room on Room{id realmId name description version createdAt}",
+      "query AdminGameDetail($id:ID!){game(id:$id){...Game quotas{...GameQuotas}realms{...Realm rooms{...Room}}}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment GameQuotas on GameQuotas{connections subscriptions eventsPerSecond players rooms storedEventBytes}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}fragment Room on Room{id realmId name description version createdAt}",
   },
   latestEventSeq: {
     kind: "query",

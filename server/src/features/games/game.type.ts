@@ -21,6 +21,11 @@ export class Game {
   @Field(() => Int, { description: "Control ticks per local tick of this game." })
   tickEvery!: number;
 
+  @Field(() => Boolean, {
+    description: "Whether the tick leader waits for the game to report each of its ticks (completeTick).",
+  })
+  tickBarrier!: boolean;
+
   @Field(() => Date)
   registeredAt!: Date;
 

@@ -64,7 +64,7 @@ export class GamesResolver {
   @Authorized(Role.Admin, Role.Developer, Role.Game)
   @Mutation(() => Game, {
     description:
-      "Changes a game's name, description or playerEventTypes (its owners: the admin, its developer, the game itself).",
+      "Changes a game's name, description, playerEventTypes or tick barrier (its owners: the admin, its developer, the game itself).",
   })
   async updateGame(
     @Ctx() { principal, services }: Context,
@@ -77,6 +77,7 @@ export class GamesResolver {
       ...(typeof input.name === "string" ? { name: input.name.trim() } : {}),
       ...(typeof input.description === "string" ? { description: input.description.trim() } : {}),
       ...(Array.isArray(input.playerEventTypes) ? { playerEventTypes: distinctTypes(input.playerEventTypes) } : {}),
+      ...(typeof input.tickBarrier === "boolean" ? { tickBarrier: input.tickBarrier } : {}),
     };
     return services.prisma.game.update({ where: { id }, data });
   }

@@ -144,7 +144,8 @@ async function insert(prisma: PrismaClient, games: NewGame[]): Promise<Outcome<G
         FROM g JOIN v ON v.api_key_hash = g.api_key_hash)
     SELECT id, name, developer_id AS "developerId", developer_name AS "developerName", description,
            status::text AS status, tick_every AS "tickEvery", registered_at AS "registeredAt",
-           last_heartbeat_at AS "lastHeartbeatAt", player_event_types AS "playerEventTypes", api_key_hash AS "apiKeyHash"
+           last_heartbeat_at AS "lastHeartbeatAt", player_event_types AS "playerEventTypes", api_key_hash AS "apiKeyHash",
+           tick_barrier AS "tickBarrier"
       FROM g`;
   const byHash = new Map(rows.map(({ apiKeyHash, ...game }) => [apiKeyHash, game]));
   return games.map((g): Outcome<Game> => {

@@ -21,4 +21,11 @@ export class UpdateGameInput {
   })
   @IsEventTypes()
   playerEventTypes?: string[] | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      "true: the tick leader waits for the game to report each of its ticks (completeTick); false: it does not.",
+  })
+  tickBarrier?: boolean | null;
 }

@@ -38,6 +38,8 @@ export class TicksSubscriptionResolver {
       durationMs: t.durationMs,
       gamesSynced: t.gamesSynced,
       eventsPropagated: t.eventsPropagated,
+      waitedMs: t.waitedMs,
+      lateGameIds: t.lateGameIds,
     };
   }
 }

@@ -67,6 +67,15 @@ export interface Bus {
   /** The names of the timed sets that have members. */
   timedSets(prefix: string): Promise<string[]>;
 
+  /**
+   * Adds `members` to set `set`, which then lives `ttlMs` more (each add renews it), then goes
+   * away as a whole: what several nodes report for one short moment (a tick's completions).
+   */
+  mark(set: string, members: string[], ttlMs: number): Promise<void>;
+
+  /** The members of set `set` (none once it went away). */
+  marked(set: string): Promise<string[]>;
+
   /** Counts `count` hits (default 1) on `key` in a fixed window of `windowMs`; returns the count so far. */
   hit(key: string, windowMs: number, count?: number): Promise<number>;
 

@@ -8,6 +8,7 @@ export class MemoryBus implements Bus {
   readonly #leases = new Map<string, { holder: string; until: number }>();
   readonly #sets = new Map<string, Map<string, number>>();
   readonly #hits = new Map<string, { count: number; until: number }>();
+  readonly #marks = new Map<string, { members: Set<string>; until: number }>();
 
   /** @param onHandlerError hears of a handler that threw (the others ran regardless). */
   constructor({ onHandlerError = () => undefined }: { onHandlerError?: HandlerErrorReporter } = {}) {
@@ -80,6 +81,21 @@ export class MemoryBus implements Bus {
 
   async timedSets(prefix: string): Promise<string[]> {
     return [...this.#sets.keys()].filter((k) => k.startsWith(prefix));
+  }
+
+  async mark(set: string, members: string[], ttlMs: number): Promise<void> {
+    if (members.length === 0) return;
+    const now = Date.now();
+    for (const [k, v] of this.#marks) if (v.until <= now) this.#marks.delete(k);
+    const current = this.#marks.get(set);
+    const kept = current && current.until > now ? current.members : new Set<string>();
+    for (const m of members) kept.add(m);
+    this.#marks.set(set, { members: kept, until: now + ttlMs });
+  }
+
+  async marked(set: string): Promise<string[]> {
+    const s = this.#marks.get(set);
+    return s && s.until > Date.now() ? [...s.members] : [];
   }
 
   async hit(key: string, windowMs: number, count = 1): Promise<number> {

@@ -204,6 +204,20 @@ export class RedisBus implements Bus {
     return keys.filter((k) => k.startsWith(this.#key + prefix)).map((k) => k.slice(this.#key.length));
   }
 
+  async mark(set: string, members: string[], ttlMs: number): Promise<void> {
+    if (members.length === 0) return;
+    const key = `${this.#key}mark:${set}`;
+    await this.#client
+      .multi()
+      .sadd(key, ...members)
+      .pexpire(key, ttlMs)
+      .exec();
+  }
+
+  async marked(set: string): Promise<string[]> {
+    return this.#client.smembers(`${this.#key}mark:${set}`);
+  }
+
   async hit(key: string, windowMs: number, count = 1): Promise<number> {
     return this.#client.hit(`${this.#key}hit:${key}`, String(windowMs), String(count));
   }

@@ -74,6 +74,9 @@ const schema = z.object({
   // A stopping node drains this long at most, then exits 0 (docs/operations.md, "Shutdown").
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(1).max(600).default(10),
   TICK_LEASE_MS: z.coerce.number().int().min(200).max(60_000).default(2000),
+  // How long, once a tick is due, the leader may hold it back for the games that opted into
+  // the barrier to report the last one (0: never, but late games are still named).
+  TICK_BARRIER_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -129,6 +132,8 @@ export interface Config {
   presenceTtlSeconds: number;
   /** The tick leader's lease; another node takes over within two lease periods. */
   tickLeaseMs: number;
+  /** How long, once due, a tick waits at most for the games of the tick barrier. */
+  tickBarrierMs: number;
   /** A WebSocket ping this often; a client that has not answered it as long after is dropped. */
   websocketKeepAliveSeconds: number;
   /** How long a graceful shutdown may take, draining included; then the node exits anyway. */
@@ -204,6 +209,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
     gameStaleSeconds: e.GAME_STALE_SECONDS,
     tickLeaseMs: e.TICK_LEASE_MS,
+    tickBarrierMs: e.TICK_BARRIER_MS,
     websocketKeepAliveSeconds: e.WEBSOCKET_KEEPALIVE_SECONDS,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     logLevel: e.LOG_LEVEL,

@@ -59,6 +59,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly tickLateGames = new Counter({
+    name: "multiverse_tick_late_games_total",
+    help: "Games the tick barrier gave up on (TICK_BARRIER_MS passed before they reported their tick), on the ticks this node drove",
+    registers: [this.registry],
+  });
+
   readonly currentTick = new Gauge({
     name: "multiverse_current_tick",
     help: "The latest control tick this node drove or heard",

@@ -69,6 +69,16 @@ export interface TickMessage {
   gamesVersion: string;
   /** The node that drove it. */
   leader: string;
+  /** How long the leader held it back, once due, for games to finish the tick before. */
+  waitedMs: number;
+  /** The games the leader waited for and gave up on (they had not reported the tick before), by id. */
+  lateGameIds: string[];
+}
+
+/** A game finished tick `number` (completeTick): heard by the tick leader, wherever it runs. */
+export interface TickDone {
+  number: string;
+  gameId: string;
 }
 
 /** Which credentials stopped being valid, and why. */
@@ -156,11 +166,27 @@ function credentialEnd(m: unknown): CredentialEnd {
   throw new Error("not a credential end");
 }
 
+/** A tick as sent; one from a leader before the tick barrier (no waitedMs, lateGameIds) waited for nobody. */
+function tickMessage(m: unknown): TickMessage {
+  const t = m as Partial<TickMessage>;
+  return { ...(t as TickMessage), waitedMs: t.waitedMs ?? 0, lateGameIds: t.lateGameIds ?? [] };
+}
+
+/** A TickDone, or a throw for anything else (the bus drops it). */
+function tickDone(m: unknown): TickDone {
+  const o = (typeof m === "object" && m !== null ? m : {}) as Record<string, unknown>;
+  if (typeof o["number"] === "string" && typeof o["gameId"] === "string")
+    return { number: o["number"], gameId: o["gameId"] };
+  throw new Error("not a tick completion");
+}
+
 export const channels = {
   /** Every delivered event, in batches, in `seq` order per publisher (EventLog publishes, EventFeed listens). */
   events,
   /** Every control tick (TickLeader publishes, TickHub listens). */
-  ticks: jsonChannel<TickMessage>("ticks"),
+  ticks: jsonChannel<TickMessage>("ticks", tickMessage),
+  /** Games reporting the ticks they finished (completeTick publishes, the TickBarrier of each would-be leader listens). */
+  tickDone: jsonChannel<TickDone>("tick-done", tickDone),
   /** Presence changes of one game (Presence publishes, the presence subscription listens). */
   presence,
   /** Occupants of one room after each change (RoomOccupancy publishes, roomOccupants listens). */

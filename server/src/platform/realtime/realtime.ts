@@ -17,6 +17,7 @@ import type { EventRow } from "./channels.ts";
 import { RoomOccupancy } from "./occupancy.ts";
 import { Presence } from "./presence.ts";
 import { SharedPolls } from "./shared-polls.ts";
+import { TickBarrier } from "./tick-barrier.ts";
 import { TickHub } from "./tick-hub.ts";
 import { TickLeader } from "./tick-leader.ts";
 
@@ -31,7 +32,7 @@ export interface RealtimeDeps {
 
 /**
  * A node's realtime core: the event log and this node's ordered feed of it, the ticks it hears,
- * the tick it may lead, presence and room occupancy, the credential watch, shared polls, and its
+ * the tick it may lead and its barrier, presence and room occupancy, the credential watch, shared polls, and its
  * entry in the node registry. Knows nothing of HTTP, WebSockets or GraphQL.
  */
 export class Realtime {
@@ -52,6 +53,8 @@ export class Realtime {
     readonly fanouts: ChannelFanouts,
     readonly ticks: TickHub,
     readonly leader: TickLeader | undefined,
+    /** Where games report the ticks they finished (completeTick), for whichever node leads. */
+    readonly barrier: TickBarrier,
     readonly presence: Presence,
     readonly occupancy: RoomOccupancy,
     readonly credentials: CredentialWatch,
@@ -100,6 +103,16 @@ export class Realtime {
       nodeId,
       ttlMs: config.presenceTtlSeconds * 1000,
     });
+    const barrier = await TickBarrier.start({
+      bus,
+      channels,
+      logger,
+      barrierMs: config.tickBarrierMs,
+      // A tick's completions outlive the leader's last look at them: a period (less than half
+      // the lease) plus the barrier's wait.
+      keepMs: config.tickLeaseMs + config.tickBarrierMs,
+      listen: config.tickHz > 0,
+    });
     const leader =
       config.tickHz > 0
         ? new TickLeader({
@@ -113,6 +126,7 @@ export class Realtime {
             hz: config.tickHz,
             leaseMs: config.tickLeaseMs,
             heard: () => (ticks.last ? BigInt(ticks.last.number) : undefined),
+            barrier,
             chores: [
               { everyMs: 1000, run: () => presence.sweep() },
               { everyMs: 10_000, run: () => bus.sweep(TimedSet.nodes, Date.now()) },
@@ -142,6 +156,7 @@ export class Realtime {
       fanouts,
       ticks,
       leader,
+      barrier,
       presence,
       occupancy,
       credentials,
@@ -171,6 +186,7 @@ export class Realtime {
     clearInterval(this.#heartbeat);
     this.polls.stop();
     await this.leader?.stop();
+    await this.barrier.stop();
     await this.presence.stop();
     await this.deps.bus.untouch(TimedSet.nodes, [this.nodeId]).catch(() => undefined);
     await this.ticks.stop();

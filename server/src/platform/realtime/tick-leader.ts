@@ -6,6 +6,7 @@ import type { Metrics } from "../observability/metrics.ts";
 import { Lease } from "./bus-names.ts";
 import { channels, type EventRow, type TickMessage } from "./channels.ts";
 import type { EventLog } from "./event-log.ts";
+import type { BarrierOutcome, TickBarrier } from "./tick-barrier.ts";
 
 export interface TickLeaderOptions {
   prisma: PrismaClient;
@@ -23,6 +24,15 @@ export interface TickLeaderOptions {
   heard?: () => bigint | undefined;
   /** Work only the leader does, each at most once per `everyMs` (presence sweeps, retention). */
   chores?: { everyMs: number; run: () => Promise<unknown> }[];
+  /** The tick barrier: without it, the leader never waits for games. */
+  barrier?: TickBarrier;
+}
+
+/** The games whose local tick `n` is: how many, and those the barrier waits for. */
+interface Rates {
+  version: string;
+  synced: (n: bigint) => number;
+  barrier: (n: bigint) => string[];
 }
 
 /**
@@ -32,6 +42,11 @@ export interface TickLeaderOptions {
  * never waits for a tick's publishes: a slow bus must not hold up the lease renewal. While a
  * tick's publishes are still going out, the next tick waits (the lease is renewed meanwhile),
  * so publishes never pile up and ticks reach the bus in order.
+ *
+ * With a barrier, the next tick also waits (TICK_BARRIER_MS at most, from when it was due)
+ * until the games that opted in have reported the last one. The wait is cut into tick periods,
+ * each after a lease renewal, so waiting never lets the lease lapse either; a tick the barrier
+ * held back starts the period over.
  */
 export class TickLeader {
   #timer: NodeJS.Timeout | undefined;
@@ -42,7 +57,7 @@ export class TickLeader {
   #publishing: Promise<void> | undefined;
   readonly #choreRuns: number[] = [];
   /** What the leader knows of the games' tick rates, and the games version it was read at. */
-  #rates: { version: string; synced: (n: bigint) => number } | undefined;
+  #rates: Rates | undefined;
   readonly #chores: (Promise<unknown> | undefined)[] = [];
   /** The last tick number this leader committed (see #tick). */
   #lastNumber = 0n;
@@ -58,12 +73,19 @@ export class TickLeader {
     let next = performance.now();
     const loop = () => {
       if (this.#stopped) return;
-      this.#running = this.#step().finally(() => {
-        next += period;
-        const now = performance.now();
-        if (next < now) next = now; // fell behind: do not burst to catch up
-        this.#timer = setTimeout(loop, next - now);
-      });
+      let heldUntil: number | undefined;
+      this.#running = this.#step(next + period)
+        .then((h) => {
+          heldUntil = h;
+        })
+        .finally(() => {
+          // A tick the barrier held back: the next one comes a full period after it.
+          if (heldUntil !== undefined && heldUntil > next) next = heldUntil;
+          next += period;
+          const now = performance.now();
+          if (next < now) next = now; // fell behind: do not burst to catch up
+          this.#timer = setTimeout(loop, next - now);
+        });
     };
     loop();
   }
@@ -71,6 +93,7 @@ export class TickLeader {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    this.o.barrier?.forget();
     await this.#running;
     await this.#publishing;
     await Promise.allSettled(this.#chores);
@@ -78,7 +101,13 @@ export class TickLeader {
     this.#leading = false;
   }
 
-  async #step(): Promise<void> {
+  /**
+   * One period: renew the lease; leading, tick (once the last tick's publishes are out and the
+   * barrier lets it: its wait ends at `nextStep` at the latest, when the next step renews the
+   * lease and waits on), and start the chores that are due. Answers when the tick started if
+   * the barrier held it back.
+   */
+  async #step(nextStep: number): Promise<number | undefined> {
     const { bus, nodeId, leaseMs, logger } = this.o;
     let lead: boolean;
     try {
@@ -90,19 +119,11 @@ export class TickLeader {
     if (lead !== this.#leading)
       logger.info({ nodeId, leading: lead }, lead ? "tick: now leading" : "tick: no longer leading");
     this.#leading = lead;
-    if (!lead) return;
-    if (!this.#publishing) {
-      try {
-        const { published } = await this.#tick();
-        const publishing = published.finally(() => {
-          if (this.#publishing === publishing) this.#publishing = undefined;
-        });
-        this.#publishing = publishing;
-      } catch (err) {
-        this.o.metrics.tickErrors.inc();
-        logger.error({ err }, "tick failed");
-      }
+    if (!lead) {
+      this.o.barrier?.forget(); // a later leader does not wait for this one's ticks
+      return undefined;
     }
+    const heldUntil = this.#publishing ? undefined : await this.#tickWhenReady(nextStep);
     // Chores run beside the tick loop (a long retention pass must not stall ticks or let the
     // lease lapse), each at most one at a time.
     const now = performance.now();
@@ -114,11 +135,35 @@ export class TickLeader {
         .catch((err: unknown) => logger.error({ err }, "tick leader: a chore failed"))
         .finally(() => (this.#chores[i] = undefined));
     }
+    return heldUntil;
+  }
+
+  /**
+   * Ticks once the barrier lets it (at once without one); waits for it until `nextStep` at most.
+   * Answers when the tick started if the barrier held it back, so the next comes a period later.
+   */
+  async #tickWhenReady(nextStep: number): Promise<number | undefined> {
+    const { barrier } = this.o;
+    if (barrier && !(await barrier.ready(nextStep))) return undefined;
+    if (this.#stopped) return undefined;
+    const waited = barrier?.take() ?? { waitedMs: 0, lateGameIds: [] };
+    const heldUntil = waited.waitedMs > 0 ? performance.now() : undefined;
+    try {
+      const { published } = await this.#tick(waited, true);
+      const publishing = published.finally(() => {
+        if (this.#publishing === publishing) this.#publishing = undefined;
+      });
+      this.#publishing = publishing;
+    } catch (err) {
+      this.o.metrics.tickErrors.inc();
+      this.o.logger.error({ err }, "tick failed");
+    }
+    return heldUntil;
   }
 
   /** Runs one tick now and waits for its publishes (the loop does not wait; tests may call it). */
   async tick(): Promise<TickMessage> {
-    const { message, published } = await this.#tick();
+    const { message, published } = await this.#tick({ waitedMs: 0, lateGameIds: [] }, false);
     await published;
     return message;
   }
@@ -137,8 +182,11 @@ export class TickLeader {
    * events: delivering them commits durably, and that flush takes the tick's update with it).
    * So the number never goes back: it is at least one more than the last this leader committed
    * or this node heard, whatever the row says.
+   *
+   * `waited` is what the barrier before it came to; with `expect`, the games that must report
+   * this tick are handed to the barrier, which the next tick waits on.
    */
-  async #tick(): Promise<{ message: TickMessage; published: Promise<void> }> {
+  async #tick(waited: BarrierOutcome, expect: boolean): Promise<{ message: TickMessage; published: Promise<void> }> {
     const { prisma, log, metrics, nodeId } = this.o;
     const startedAt = new Date();
     const t0 = performance.now();
@@ -166,6 +214,7 @@ export class TickLeader {
     }
     if (gamesVersion !== this.#rates?.version) this.#rates = { version: gamesVersion, ...(await this.#readRates()) };
     const gamesSynced = this.#rates.synced(number);
+    if (expect) this.o.barrier?.expect(number, this.#rates.barrier(number));
     const durationMs = performance.now() - t0;
     const message: TickMessage = {
       number: number.toString(),
@@ -176,8 +225,11 @@ export class TickLeader {
       lastSeq: lastSeq.toString(),
       gamesVersion,
       leader: nodeId,
+      waitedMs: waited.waitedMs,
+      lateGameIds: waited.lateGameIds,
     };
     metrics.ticks.inc();
+    metrics.tickLateGames.inc(waited.lateGameIds.length);
     metrics.tickDuration.observe(durationMs / 1000);
     metrics.eventsPropagated.inc(delivered.length);
     metrics.currentTick.set(Number(number));
@@ -189,15 +241,21 @@ export class TickLeader {
     return { message, published };
   }
 
-  /** How many active games tick at each rate (tickEvery): one grouped read, when games changed. */
-  async #readRates(): Promise<{ synced: (n: bigint) => number }> {
-    const rows = await this.o.prisma.game.groupBy({
-      by: ["tickEvery"],
-      where: { status: "ACTIVE" },
-      _count: { _all: true },
-    });
-    const rates = rows.map((r) => [BigInt(r.tickEvery), r._count._all] as const);
+  /**
+   * How many active games tick at each rate (tickEvery), and which of them opted into the
+   * barrier: one grouped read, when games changed. Only the opted-in games' ids are read.
+   */
+  async #readRates(): Promise<Omit<Rates, "version">> {
+    const rows = await this.o.prisma.$queryRaw<{ tick_every: number; games: number; barrier: string[] }[]>`
+      SELECT tick_every, count(*)::int AS games,
+             coalesce(array_agg(id ORDER BY id) FILTER (WHERE tick_barrier), '{}') AS barrier
+        FROM games WHERE status = 'ACTIVE' GROUP BY tick_every`;
+    const rates = rows.map((r) => ({ every: BigInt(r.tick_every), count: r.games, barrier: r.barrier }));
+    const due = (n: bigint) => rates.filter((r) => n % r.every === 0n);
     // The active games whose local tick `n` is: a sum over the distinct rates (at most 1000).
-    return { synced: (n) => rates.reduce((sum, [every, count]) => (n % every === 0n ? sum + count : sum), 0) };
+    return {
+      synced: (n) => due(n).reduce((sum, r) => sum + r.count, 0),
+      barrier: (n) => due(n).flatMap((r) => r.barrier),
+    };
   }
 }
