@@ -10,6 +10,7 @@ import { TicksSubscriptionResolver } from "./features/universe/ticks.subscriptio
 import { PresenceSubscriptionResolver } from "./features/players/presence.subscription.ts";
 import { RoomOccupantsSubscriptionResolver } from "./features/rooms/room-occupants.subscription.ts";
 import { GamesResolver } from "./features/games/games.resolver.ts";
+import { GamesSubscriptionResolver } from "./features/games/games.subscription.ts";
 import { RealmGameResolver } from "./features/games/realm-game.resolver.ts";
 import { PlayerRoomResolver, RealmRoomsResolver } from "./features/rooms/room-links.resolver.ts";
 import { PlayersResolver } from "./features/players/players.resolver.ts";
@@ -40,6 +41,7 @@ export function buildGraphQLSchema(): Promise<GraphQLSchema> {
       TicksSubscriptionResolver,
       RoomOccupantsSubscriptionResolver,
       PresenceSubscriptionResolver,
+      GamesSubscriptionResolver,
     ],
     authChecker,
     // Required by type-graphql, unused: every subscription brings its own source (realtime/).

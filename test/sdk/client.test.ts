@@ -55,6 +55,7 @@ describe("SDK: queries and mutations", () => {
       "events",
       "eventsPage",
       "game",
+      "gameChanges",
       "games",
       "heartbeat",
       "issuePlayerToken",

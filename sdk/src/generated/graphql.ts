@@ -34,6 +34,10 @@ export type EventDelivery = "IMMEDIATE" | "NEXT_TICK";
 /** PENDING: waiting for the next control tick. DELIVERED: has a `seq`. */
 export type EventStatus = "DELIVERED" | "PENDING";
 
+/** SNAPSHOT: the games subscription's first message. REGISTERED: registerGame. UPDATED: updateGame or setGameQuotas. STATUS_CHANGED: setGameStatus. KEY_ROTATED: rotateGameKey (the key is never sent). STALE: no heartbeat for GAME_STALE_SECONDS. HEALTHY: the heartbeat after that. UNREGISTERED: unregisterGame. */
+export type GameChangeKind =
+  "HEALTHY" | "KEY_ROTATED" | "REGISTERED" | "SNAPSHOT" | "STALE" | "STATUS_CHANGED" | "UNREGISTERED" | "UPDATED";
+
 export type GameQuotasInput = {
   /** Connections per node. 0–1000000000; null returns to the node's setting; left out, unchanged. */
   connections?: number | null | undefined;
@@ -260,6 +264,7 @@ export type GameFragment = {
   registeredAt: string;
   lastHeartbeatAt: string | null;
   stale: boolean;
+  version: string;
   realms: Array<{
     id: string;
     gameId: string;
@@ -269,6 +274,53 @@ export type GameFragment = {
     resonance: string;
     createdAt: string;
   }>;
+};
+
+export type GameChangeFragment = {
+  kind: GameChangeKind;
+  at: string;
+  game: {
+    id: string;
+    name: string;
+    developerName: string;
+    description: string;
+    status: GameStatus;
+    tickEvery: number;
+    registeredAt: string;
+    lastHeartbeatAt: string | null;
+    stale: boolean;
+    version: string;
+    realms: Array<{
+      id: string;
+      gameId: string;
+      name: string;
+      realmType: string;
+      adjacency: string;
+      resonance: string;
+      createdAt: string;
+    }>;
+  } | null;
+  games: Array<{
+    id: string;
+    name: string;
+    developerName: string;
+    description: string;
+    status: GameStatus;
+    tickEvery: number;
+    registeredAt: string;
+    lastHeartbeatAt: string | null;
+    stale: boolean;
+    version: string;
+    realms: Array<{
+      id: string;
+      gameId: string;
+      name: string;
+      realmType: string;
+      adjacency: string;
+      resonance: string;
+      createdAt: string;
+    }>;
+  }> | null;
 };
 
 export type RoomFragment = {
@@ -379,6 +431,7 @@ export type GamesQuery = {
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
+    version: string;
     realms: Array<{
       id: string;
       gameId: string;
@@ -406,6 +459,7 @@ export type GameQuery = {
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
+    version: string;
     realms: Array<{
       id: string;
       gameId: string;
@@ -435,6 +489,7 @@ export type RegisterGameMutation = {
       registeredAt: string;
       lastHeartbeatAt: string | null;
       stale: boolean;
+      version: string;
       realms: Array<{
         id: string;
         gameId: string;
@@ -465,6 +520,7 @@ export type RotateGameKeyMutation = {
       registeredAt: string;
       lastHeartbeatAt: string | null;
       stale: boolean;
+      version: string;
       realms: Array<{
         id: string;
         gameId: string;
@@ -494,6 +550,7 @@ export type SetGameStatusMutation = {
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
+    version: string;
     realms: Array<{
       id: string;
       gameId: string;
@@ -522,6 +579,7 @@ export type UpdateGameMutation = {
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
+    version: string;
     realms: Array<{
       id: string;
       gameId: string;
@@ -550,6 +608,7 @@ export type SetGameQuotasMutation = {
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
+    version: string;
     quotas: {
       connections: number;
       subscriptions: number;
@@ -585,6 +644,7 @@ export type UnregisterGameMutation = {
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
+    version: string;
     realms: Array<{
       id: string;
       gameId: string;
@@ -612,6 +672,7 @@ export type HeartbeatMutation = {
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
+    version: string;
     realms: Array<{
       id: string;
       gameId: string;
@@ -621,6 +682,57 @@ export type HeartbeatMutation = {
       resonance: string;
       createdAt: string;
     }>;
+  };
+};
+
+export type GameChangesSubscriptionVariables = Exact<{ [key: string]: never }>;
+
+export type GameChangesSubscription = {
+  games: {
+    kind: GameChangeKind;
+    at: string;
+    game: {
+      id: string;
+      name: string;
+      developerName: string;
+      description: string;
+      status: GameStatus;
+      tickEvery: number;
+      registeredAt: string;
+      lastHeartbeatAt: string | null;
+      stale: boolean;
+      version: string;
+      realms: Array<{
+        id: string;
+        gameId: string;
+        name: string;
+        realmType: string;
+        adjacency: string;
+        resonance: string;
+        createdAt: string;
+      }>;
+    } | null;
+    games: Array<{
+      id: string;
+      name: string;
+      developerName: string;
+      description: string;
+      status: GameStatus;
+      tickEvery: number;
+      registeredAt: string;
+      lastHeartbeatAt: string | null;
+      stale: boolean;
+      version: string;
+      realms: Array<{
+        id: string;
+        gameId: string;
+        name: string;
+        realmType: string;
+        adjacency: string;
+        resonance: string;
+        createdAt: string;
+      }>;
+    }> | null;
   };
 };
 
@@ -651,6 +763,7 @@ export type AdminGameDetailQuery = {
     registeredAt: string;
     lastHeartbeatAt: string | null;
     stale: boolean;
+    version: string;
     quotas: {
       connections: number;
       subscriptions: number;
@@ -952,6 +1065,7 @@ export const GameFragmentDoc = {
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -982,6 +1096,84 @@ export const GameFragmentDoc = {
     },
   ],
 } as unknown as DocumentNode<GameFragment, unknown>;
+export const GameChangeFragmentDoc = {
+  kind: "Document",
+  definitions: [
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "GameChange" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "GameChange" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "kind" } },
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "game" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "Game" } }],
+            },
+          },
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "games" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "Game" } }],
+            },
+          },
+          { kind: "Field", name: { kind: "Name", value: "at" } },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "Realm" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "Realm" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "id" } },
+          { kind: "Field", name: { kind: "Name", value: "gameId" } },
+          { kind: "Field", name: { kind: "Name", value: "name" } },
+          { kind: "Field", name: { kind: "Name", value: "realmType" } },
+          { kind: "Field", name: { kind: "Name", value: "adjacency" } },
+          { kind: "Field", name: { kind: "Name", value: "resonance" } },
+          { kind: "Field", name: { kind: "Name", value: "createdAt" } },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "Game" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "Game" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "id" } },
+          { kind: "Field", name: { kind: "Name", value: "name" } },
+          { kind: "Field", name: { kind: "Name", value: "developerName" } },
+          { kind: "Field", name: { kind: "Name", value: "description" } },
+          { kind: "Field", name: { kind: "Name", value: "status" } },
+          { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
+          { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
+          { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "realms" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "Realm" } }],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<GameChangeFragment, unknown>;
 export const RoomFragmentDoc = {
   kind: "Document",
   definitions: [
@@ -1786,6 +1978,7 @@ export const GamesDocument = {
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -1867,6 +2060,7 @@ export const GameDocument = {
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -1961,6 +2155,7 @@ export const RegisterGameDocument = {
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2052,6 +2247,7 @@ export const RotateGameKeyDocument = {
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2143,6 +2339,7 @@ export const SetGameStatusDocument = {
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2234,6 +2431,7 @@ export const UpdateGameDocument = {
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2335,6 +2533,7 @@ export const SetGameQuotasDocument = {
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2432,6 +2631,7 @@ export const UnregisterGameDocument = {
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2520,6 +2720,7 @@ export const HeartbeatDocument = {
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2533,6 +2734,102 @@ export const HeartbeatDocument = {
     },
   ],
 } as unknown as DocumentNode<HeartbeatMutation, HeartbeatMutationVariables>;
+export const GameChangesDocument = {
+  kind: "Document",
+  definitions: [
+    {
+      kind: "OperationDefinition",
+      operation: "subscription",
+      name: { kind: "Name", value: "GameChanges" },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "games" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "GameChange" } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "Realm" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "Realm" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "id" } },
+          { kind: "Field", name: { kind: "Name", value: "gameId" } },
+          { kind: "Field", name: { kind: "Name", value: "name" } },
+          { kind: "Field", name: { kind: "Name", value: "realmType" } },
+          { kind: "Field", name: { kind: "Name", value: "adjacency" } },
+          { kind: "Field", name: { kind: "Name", value: "resonance" } },
+          { kind: "Field", name: { kind: "Name", value: "createdAt" } },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "Game" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "Game" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "id" } },
+          { kind: "Field", name: { kind: "Name", value: "name" } },
+          { kind: "Field", name: { kind: "Name", value: "developerName" } },
+          { kind: "Field", name: { kind: "Name", value: "description" } },
+          { kind: "Field", name: { kind: "Name", value: "status" } },
+          { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
+          { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
+          { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "realms" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "Realm" } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "GameChange" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "GameChange" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "kind" } },
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "game" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "Game" } }],
+            },
+          },
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "games" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "Game" } }],
+            },
+          },
+          { kind: "Field", name: { kind: "Name", value: "at" } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<GameChangesSubscription, GameChangesSubscriptionVariables>;
 export const TicksDocument = {
   kind: "Document",
   definitions: [
@@ -2704,6 +3001,7 @@ export const AdminGameDetailDocument = {
           { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
