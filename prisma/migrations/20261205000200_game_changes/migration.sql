@@ -24,8 +24,8 @@ CREATE TRIGGER "game_version_bump"
   BEFORE UPDATE ON "games"
   FOR EACH ROW
   WHEN ((OLD."name", OLD."description", OLD."status", OLD."tick_every", OLD."api_key_hash", OLD."quotas",
-         OLD."developer_id", OLD."developer_name", OLD."stale_since")
+         OLD."developer_id", OLD."developer_name", OLD."stale_since", OLD."player_event_types", OLD."tick_barrier")
         IS DISTINCT FROM
         (NEW."name", NEW."description", NEW."status", NEW."tick_every", NEW."api_key_hash", NEW."quotas",
-         NEW."developer_id", NEW."developer_name", NEW."stale_since"))
+         NEW."developer_id", NEW."developer_name", NEW."stale_since", NEW."player_event_types", NEW."tick_barrier"))
   EXECUTE FUNCTION "bump_game_version"();
