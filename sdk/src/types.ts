@@ -14,6 +14,8 @@ export type OccupantChange = NonNullable<G.RoomOccupantsFragment["change"]>;
 export type PresenceChange = G.PresenceChangeFragment;
 export type Tick = G.TickFragment;
 export type Universe = G.UniverseFragment;
+/** One message of `gameChanges`: the SNAPSHOT (`games`), or one game's change (`game`, as it left it). */
+export type GameChange = G.GameChangeFragment;
 
 /** `registerGame` and `rotateGameKey`: the game and its API key (shown this once). */
 export type RegisterGameResult = G.RegisterGameMutation["registerGame"];
@@ -30,6 +32,7 @@ export type {
   CreateRoomInput,
   EventDelivery,
   EventStatus,
+  GameChangeKind,
   GameStatus,
   OccupantChangeKind,
   PresenceCause,

@@ -12,6 +12,7 @@ import { PresenceSubscriptionResolver } from "./features/players/presence.subscr
 import { MyRoomSubscriptionResolver } from "./features/rooms/my-room.subscription.ts";
 import { RoomOccupantsSubscriptionResolver } from "./features/rooms/room-occupants.subscription.ts";
 import { GamesResolver } from "./features/games/games.resolver.ts";
+import { GamesSubscriptionResolver } from "./features/games/games.subscription.ts";
 import { RealmGameResolver } from "./features/games/realm-game.resolver.ts";
 import { PlayerRoomResolver, RealmRoomsResolver } from "./features/rooms/room-links.resolver.ts";
 import { PlayersResolver } from "./features/players/players.resolver.ts";
@@ -44,6 +45,7 @@ export function buildGraphQLSchema(): Promise<GraphQLSchema> {
       RoomOccupantsSubscriptionResolver,
       MyRoomSubscriptionResolver,
       PresenceSubscriptionResolver,
+      GamesSubscriptionResolver,
     ],
     authChecker,
     // Required by type-graphql, unused: every subscription brings its own source (realtime/).

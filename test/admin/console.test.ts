@@ -254,8 +254,8 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     await page.getByRole("link", { name: "Events" }).click();
     await page.getByTestId("events-live").waitFor();
     await expect.poll(() => pill.textContent()).toBe("connected");
-    // Games has no subscription: the SDK closes the socket after the last one.
-    await page.getByRole("link", { name: "Games" }).click();
+    // Presence without a game has no subscription: the SDK closes the socket after the last one.
+    await page.getByRole("link", { name: "Presence" }).click();
     await expect.poll(() => pill.textContent()).toBe("idle");
     await page.context().setOffline(true);
     await expect.poll(() => pill.textContent()).toBe("offline");
@@ -513,6 +513,37 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     await page.getByRole("group", { name: "Confirm unregistering pause-game" }).waitFor();
     await screenshot(page, "admin-games-actions");
     await page.getByRole("button", { name: "Cancel" }).click();
+  });
+
+  it("follows the games live: changes made elsewhere and health show without a reload", async () => {
+    const dev = await createDeveloper(s, "Live Dev");
+    await registerGame(s, dev.key, "live-list-game");
+    await signIn(dev.key);
+    await page.getByRole("link", { name: "Games" }).click();
+    const status = page.getByTestId("status-live-list-game");
+    await expect.poll(() => status.textContent()).toBe("ACTIVE");
+    await expect.poll(() => page.getByTestId("connection-status").textContent()).toBe("connected");
+    // Another console (or the API) registers and pauses: the list follows.
+    const other = await registerGame(s, dev.key, "live-list-other");
+    await page.getByRole("cell", { name: "Game live-list-other" }).waitFor();
+    must(await s.gql(`mutation { setGameStatus(id: "live-list-game", status: PAUSED) { id } }`, {}, dev.key));
+    await expect.poll(() => status.textContent()).toBe("PAUSED");
+    // The game's heartbeats stop: the health chore's STALE shows, its next heartbeat clears it.
+    must(await s.gql(`mutation { heartbeat { id } }`, {}, other.apiKey));
+    await s.app.services.prisma.game.update({
+      where: { id: "live-list-other" },
+      data: { lastHeartbeatAt: new Date(Date.now() - 3_600_000) },
+    });
+    await s.app.services.realtime.gameChanges.sweep();
+    const otherStatus = page.getByTestId("status-live-list-other");
+    await expect.poll(() => otherStatus.textContent()).toBe("ACTIVE · stale");
+    must(await s.gql(`mutation { heartbeat { id } }`, {}, other.apiKey));
+    await expect.poll(() => otherStatus.textContent()).toBe("ACTIVE");
+    // Another developer's games are not this one's.
+    await registerGame(s, TEST_ADMIN_TOKEN, "not-live-devs", { developerName: "Someone Else" });
+    must(await s.gql(`mutation { updateGame(id: "live-list-game", input: { name: "Renamed" }) { id } }`, {}, dev.key));
+    await page.getByRole("cell", { name: "Renamed" }).waitFor();
+    expect(await page.getByTestId("status-not-live-devs").count()).toBe(0);
   });
 
   it("shows a game's realms, rooms, players and newest events", async () => {

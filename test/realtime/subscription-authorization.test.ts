@@ -6,7 +6,8 @@
 // - refused: one `next` message whose payload has `errors` (and no `data`) with the documented
 //   code, then `complete`; the connection carries on;
 // - allowed: the exact stream that principal may see: which events arrive (live and replayed),
-//   which ticks, the room's snapshot, its own game's presence changes and no other game's.
+//   which ticks, the room's snapshot, its own game's presence changes and no other game's, the
+//   games it watches.
 // A row per subscription × target, a cell per principal; the last test fails when a
 // subscription of the schema has no row or a principal has no cell in it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -463,6 +464,7 @@ const ROOM = `subscription($r: ID!) { roomOccupants(roomId: $r) { roomId version
 const MY_ROOM = `subscription { myRoom { roomId version occupants { id } change { kind } } }`;
 const PRESENCE = `subscription($gameId: ID) { presence(gameId: $gameId) { gameId playerId online cause } }`;
 const UNIVERSE = `subscription { universe { games } }`;
+const GAMES = `subscription { games { kind games { id } } }`;
 
 /** The documented wording of a refusal to read another game's private data. */
 const privateError = (code: Code, _who: Signed, vars: Vars) =>
@@ -663,6 +665,23 @@ const rows: Row[] = [
     }) as Row["stream"],
     error: (_code, who) => ({
       message: `This operation is for: admin (you are signed in as ${who.startsWith("dev") ? "developer" : who.replace(/[AB]1?$/, "")})`,
+    }),
+  },
+  // ----- games -----
+  {
+    sub: "games",
+    target: "the games its caller watches",
+    doc: GAMES,
+    vars: () => ({}),
+    expect: cells(OK, OK, OK, FB, FB, FB, FB),
+    // The snapshot: every game for the admin, its own for a developer (changes: games-subscription.test.ts).
+    stream: (async (who: Signed, sub: TestSubscription<{ games: { kind: string; games: { id: string }[] } }>) => {
+      const [first] = await sub.received(1);
+      const ids = who === "admin" ? [GAME_A, GAME_B, GAME_C] : [OWN[who as "devA" | "devB"]];
+      expect(first!.games).toEqual({ kind: "SNAPSHOT", games: ids.map((id) => ({ id })) });
+    }) as Row["stream"],
+    error: (_code, who) => ({
+      message: `This operation is for: admin, developer (you are signed in as ${who.replace(/[AB]1?$/, "")})`,
     }),
   },
 ];

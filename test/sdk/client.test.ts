@@ -56,6 +56,7 @@ describe("SDK: queries and mutations", () => {
       "events",
       "eventsPage",
       "game",
+      "gameChanges",
       "games",
       "heartbeat",
       "issuePlayerToken",

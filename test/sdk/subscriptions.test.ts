@@ -265,6 +265,26 @@ describe("SDK: subscriptions", () => {
     expect(err.code).toBe("FORBIDDEN");
   });
 
+  it("gameChanges: the snapshot of the games you watch, then each change (admin and developers)", async () => {
+    const changes = admin.gameChanges();
+    const [snapshot] = await take(changes, 1);
+    expect(snapshot).toMatchObject({ kind: "SNAPSHOT", game: null });
+    expect(snapshot!.games!.map((g) => g.id)).toContain("space-chess");
+    const paused = await admin.setGameStatus({ id: "space-chess", status: "PAUSED" });
+    const [change] = await take(changes, 1);
+    expect(change).toMatchObject({
+      kind: "STATUS_CHANGED",
+      games: null,
+      game: { id: "space-chess", status: "PAUSED" },
+    });
+    expect(change!.game!.version).toBe(paused.version);
+    await admin.setGameStatus({ id: "space-chess", status: "ACTIVE" });
+    expect((await take(changes, 1))[0]!.game).toMatchObject({ status: "ACTIVE" });
+    changes.stop();
+    const err = await thrown(mv.gameChanges());
+    expect(err.code).toBe("FORBIDDEN");
+  });
+
   it("subscribe: a request as urql sends it yields whole results; the SDK's own operations resume", async () => {
     // An SDK document (as `@multiverse/sdk/documents` has it): it starts where the log ends, as `events` does.
     const events = mv.subscribe<EventsSubscription>({

@@ -8,6 +8,7 @@ import {
   isFatalClose,
   type ConnectionState,
   type Game,
+  type GameChange,
   type GameStatus,
   type MultiverseClient,
   type MultiverseErrorCode,
@@ -56,6 +57,7 @@ describe("SDK types", () => {
       lastHeartbeatAt: string | null;
       stale: boolean;
       playerEventTypes: string[];
+      version: string;
       realms: Realm[];
     }>();
     expectTypeOf<GameStatus>().toEqualTypeOf<"ACTIVE" | "PAUSED" | "UNREGISTERED">();
@@ -93,6 +95,17 @@ describe("SDK types", () => {
       cause: "CONNECTED" | "DISCONNECTED" | "EXPIRED" | "MOVED";
     } | null>();
     expectTypeOf(client.roomOccupants).parameter(1).toEqualTypeOf<{ signal?: AbortSignal } | undefined>();
+  });
+
+  it("gameChanges: the snapshot, then one game's change at a time", () => {
+    expectTypeOf(client.gameChanges).returns.toEqualTypeOf<MultiverseSubscription<GameChange>>();
+    expectTypeOf<GameChange>().toEqualTypeOf<{
+      kind:
+        "SNAPSHOT" | "REGISTERED" | "UPDATED" | "STATUS_CHANGED" | "KEY_ROTATED" | "STALE" | "HEALTHY" | "UNREGISTERED";
+      game: Game | null;
+      games: Game[] | null;
+      at: string;
+    }>();
   });
 
   it("events resume; publishEvent returns the stored event", () => {

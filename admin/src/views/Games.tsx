@@ -1,12 +1,13 @@
-import { useMemo, useState, type FormEvent } from "react";
-import { useMutation, useQuery } from "urql";
+import { useState, type FormEvent } from "react";
+import { useMutation, useSubscription } from "urql";
 import {
-  GamesDocument,
+  GameChangesDocument,
   RegisterGameDocument,
   RotateGameKeyDocument,
   SetGameStatusDocument,
   UnregisterGameDocument,
 } from "@multiverse/sdk/documents";
+import type { Game, GameChange } from "@multiverse/sdk";
 import { ErrorBox, Loading } from "../errors.tsx";
 import { Table } from "../Table.tsx";
 
@@ -21,10 +22,25 @@ const EMPTY = {
   resonance: "",
 };
 
+/**
+ * The games as the `games` subscription leaves them, by id: its SNAPSHOT replaces the list (the
+ * first message, and again after a reconnect), and each change replaces its game unless what
+ * the list holds is as new (a higher `version` is the newer copy).
+ */
+function apply(list: Record<string, Game> | undefined, change: GameChange): Record<string, Game> {
+  if (change.kind === "SNAPSHOT") return Object.fromEntries((change.games ?? []).map((g) => [g.id, g]));
+  const g = change.game;
+  const held = g ? list?.[g.id] : undefined;
+  if (!g || (held && BigInt(held.version) >= BigInt(g.version))) return list ?? {};
+  return { ...list, [g.id]: g };
+}
+
 export function GamesView({ onOpen }: { onOpen?: (gameId: string) => void } = {}) {
-  // A stable context (a new object each render would re-run the query forever).
-  const context = useMemo(() => ({ additionalTypenames: ["Game"] }), []);
-  const [games, refetch] = useQuery({ query: GamesDocument, context });
+  // Live: the snapshot, then every change, whoever makes it (this console, another, the API, the
+  // health chore): no refetch after an action, no polling.
+  const [games] = useSubscription({ query: GameChangesDocument }, (prev: Record<string, Game> | undefined, data) =>
+    apply(prev, data.games),
+  );
   const [registered, register] = useMutation(RegisterGameDocument);
   const [form, setForm] = useState(EMPTY);
   const [apiKey, setApiKey] = useState<{ gameId: string; key: string } | null>(null);
@@ -35,7 +51,6 @@ export function GamesView({ onOpen }: { onOpen?: (gameId: string) => void } = {}
   const [confirming, setConfirming] = useState<string | null>(null);
   const actionError = statusResult.error ?? rotated.error ?? unregistered.error;
   const busy = statusResult.fetching || rotated.fetching || unregistered.fetching;
-  const after = () => refetch({ requestPolicy: "network-only" });
 
   const field = (key: keyof typeof EMPTY, label: string, required = true) => (
     <label>
@@ -69,11 +84,10 @@ export function GamesView({ onOpen }: { onOpen?: (gameId: string) => void } = {}
       setApiKey({ gameId: result.data.registerGame.game.id, key: result.data.registerGame.apiKey });
       setCopied(false);
       setForm(EMPTY);
-      refetch({ requestPolicy: "network-only" });
     }
   };
 
-  const list = games.data?.games;
+  const list = games.data && Object.values(games.data).sort((a, b) => a.id.localeCompare(b.id));
   return (
     <section aria-labelledby="games-title">
       <h2 id="games-title">Games</h2>
@@ -133,7 +147,6 @@ export function GamesView({ onOpen }: { onOpen?: (gameId: string) => void } = {}
                       aria-label={`${g.status === "PAUSED" ? "Resume" : "Pause"} ${g.id}`}
                       onClick={async () => {
                         await setStatus({ id: g.id, status: g.status === "PAUSED" ? "ACTIVE" : "PAUSED" });
-                        after();
                       }}
                     >
                       {g.status === "PAUSED" ? "Resume" : "Pause"}
@@ -161,7 +174,6 @@ export function GamesView({ onOpen }: { onOpen?: (gameId: string) => void } = {}
                           onClick={async () => {
                             await unregister({ id: g.id });
                             setConfirming(null);
-                            after();
                           }}
                         >
                           Yes, unregister

@@ -34,6 +34,10 @@ export type EventDelivery = "IMMEDIATE" | "NEXT_TICK";
 /** PENDING: waiting for the next control tick. DELIVERED: has a `seq`. */
 export type EventStatus = "DELIVERED" | "PENDING";
 
+/** SNAPSHOT: the games subscription's first message. REGISTERED: registerGame. UPDATED: updateGame or setGameQuotas. STATUS_CHANGED: setGameStatus. KEY_ROTATED: rotateGameKey (the key is never sent). STALE: no heartbeat for GAME_STALE_SECONDS. HEALTHY: the heartbeat after that. UNREGISTERED: unregisterGame. */
+export type GameChangeKind =
+  "HEALTHY" | "KEY_ROTATED" | "REGISTERED" | "SNAPSHOT" | "STALE" | "STATUS_CHANGED" | "UNREGISTERED" | "UPDATED";
+
 export type GameQuotasInput = {
   /** Connections per node. 0–1000000000; null returns to the node's setting; left out, unchanged. */
   connections?: number | null | undefined;
@@ -288,6 +292,7 @@ export type GameFragment = {
   lastHeartbeatAt: string | null;
   stale: boolean;
   playerEventTypes: Array<string>;
+  version: string;
   realms: Array<{
     id: string;
     gameId: string;
@@ -297,6 +302,57 @@ export type GameFragment = {
     resonance: string;
     createdAt: string;
   }>;
+};
+
+export type GameChangeFragment = {
+  kind: GameChangeKind;
+  at: string;
+  game: {
+    id: string;
+    name: string;
+    developerName: string;
+    description: string;
+    status: GameStatus;
+    tickEvery: number;
+    tickBarrier: boolean;
+    registeredAt: string;
+    lastHeartbeatAt: string | null;
+    stale: boolean;
+    playerEventTypes: Array<string>;
+    version: string;
+    realms: Array<{
+      id: string;
+      gameId: string;
+      name: string;
+      realmType: string;
+      adjacency: string;
+      resonance: string;
+      createdAt: string;
+    }>;
+  } | null;
+  games: Array<{
+    id: string;
+    name: string;
+    developerName: string;
+    description: string;
+    status: GameStatus;
+    tickEvery: number;
+    tickBarrier: boolean;
+    registeredAt: string;
+    lastHeartbeatAt: string | null;
+    stale: boolean;
+    playerEventTypes: Array<string>;
+    version: string;
+    realms: Array<{
+      id: string;
+      gameId: string;
+      name: string;
+      realmType: string;
+      adjacency: string;
+      resonance: string;
+      createdAt: string;
+    }>;
+  }> | null;
 };
 
 export type RoomFragment = {
@@ -430,6 +486,7 @@ export type GamesQuery = {
     lastHeartbeatAt: string | null;
     stale: boolean;
     playerEventTypes: Array<string>;
+    version: string;
     realms: Array<{
       id: string;
       gameId: string;
@@ -459,6 +516,7 @@ export type GameQuery = {
     lastHeartbeatAt: string | null;
     stale: boolean;
     playerEventTypes: Array<string>;
+    version: string;
     realms: Array<{
       id: string;
       gameId: string;
@@ -490,6 +548,7 @@ export type RegisterGameMutation = {
       lastHeartbeatAt: string | null;
       stale: boolean;
       playerEventTypes: Array<string>;
+      version: string;
       realms: Array<{
         id: string;
         gameId: string;
@@ -522,6 +581,7 @@ export type RotateGameKeyMutation = {
       lastHeartbeatAt: string | null;
       stale: boolean;
       playerEventTypes: Array<string>;
+      version: string;
       realms: Array<{
         id: string;
         gameId: string;
@@ -553,6 +613,7 @@ export type SetGameStatusMutation = {
     lastHeartbeatAt: string | null;
     stale: boolean;
     playerEventTypes: Array<string>;
+    version: string;
     realms: Array<{
       id: string;
       gameId: string;
@@ -583,6 +644,7 @@ export type UpdateGameMutation = {
     lastHeartbeatAt: string | null;
     stale: boolean;
     playerEventTypes: Array<string>;
+    version: string;
     realms: Array<{
       id: string;
       gameId: string;
@@ -613,6 +675,7 @@ export type SetGameQuotasMutation = {
     lastHeartbeatAt: string | null;
     stale: boolean;
     playerEventTypes: Array<string>;
+    version: string;
     quotas: {
       connections: number;
       subscriptions: number;
@@ -650,6 +713,7 @@ export type UnregisterGameMutation = {
     lastHeartbeatAt: string | null;
     stale: boolean;
     playerEventTypes: Array<string>;
+    version: string;
     realms: Array<{
       id: string;
       gameId: string;
@@ -679,6 +743,7 @@ export type HeartbeatMutation = {
     lastHeartbeatAt: string | null;
     stale: boolean;
     playerEventTypes: Array<string>;
+    version: string;
     realms: Array<{
       id: string;
       gameId: string;
@@ -696,6 +761,61 @@ export type CompleteTickMutationVariables = Exact<{
 }>;
 
 export type CompleteTickMutation = { completeTick: boolean };
+
+export type GameChangesSubscriptionVariables = Exact<{ [key: string]: never }>;
+
+export type GameChangesSubscription = {
+  games: {
+    kind: GameChangeKind;
+    at: string;
+    game: {
+      id: string;
+      name: string;
+      developerName: string;
+      description: string;
+      status: GameStatus;
+      tickEvery: number;
+      tickBarrier: boolean;
+      registeredAt: string;
+      lastHeartbeatAt: string | null;
+      stale: boolean;
+      playerEventTypes: Array<string>;
+      version: string;
+      realms: Array<{
+        id: string;
+        gameId: string;
+        name: string;
+        realmType: string;
+        adjacency: string;
+        resonance: string;
+        createdAt: string;
+      }>;
+    } | null;
+    games: Array<{
+      id: string;
+      name: string;
+      developerName: string;
+      description: string;
+      status: GameStatus;
+      tickEvery: number;
+      tickBarrier: boolean;
+      registeredAt: string;
+      lastHeartbeatAt: string | null;
+      stale: boolean;
+      playerEventTypes: Array<string>;
+      version: string;
+      realms: Array<{
+        id: string;
+        gameId: string;
+        name: string;
+        realmType: string;
+        adjacency: string;
+        resonance: string;
+        createdAt: string;
+      }>;
+    }> | null;
+  };
+};
 
 export type TicksSubscriptionVariables = Exact<{
   gameId?: string | null | undefined;
@@ -734,6 +854,7 @@ export type AdminGameDetailQuery = {
     lastHeartbeatAt: string | null;
     stale: boolean;
     playerEventTypes: Array<string>;
+    version: string;
     quotas: {
       connections: number;
       subscriptions: number;
@@ -1057,6 +1178,7 @@ export const GameFragmentDoc = {
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
           { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -1087,6 +1209,86 @@ export const GameFragmentDoc = {
     },
   ],
 } as unknown as DocumentNode<GameFragment, unknown>;
+export const GameChangeFragmentDoc = {
+  kind: "Document",
+  definitions: [
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "GameChange" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "GameChange" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "kind" } },
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "game" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "Game" } }],
+            },
+          },
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "games" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "Game" } }],
+            },
+          },
+          { kind: "Field", name: { kind: "Name", value: "at" } },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "Realm" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "Realm" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "id" } },
+          { kind: "Field", name: { kind: "Name", value: "gameId" } },
+          { kind: "Field", name: { kind: "Name", value: "name" } },
+          { kind: "Field", name: { kind: "Name", value: "realmType" } },
+          { kind: "Field", name: { kind: "Name", value: "adjacency" } },
+          { kind: "Field", name: { kind: "Name", value: "resonance" } },
+          { kind: "Field", name: { kind: "Name", value: "createdAt" } },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "Game" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "Game" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "id" } },
+          { kind: "Field", name: { kind: "Name", value: "name" } },
+          { kind: "Field", name: { kind: "Name", value: "developerName" } },
+          { kind: "Field", name: { kind: "Name", value: "description" } },
+          { kind: "Field", name: { kind: "Name", value: "status" } },
+          { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
+          { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
+          { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
+          { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "realms" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "Realm" } }],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<GameChangeFragment, unknown>;
 export const RoomFragmentDoc = {
   kind: "Document",
   definitions: [
@@ -2005,6 +2207,7 @@ export const GamesDocument = {
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
           { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2088,6 +2291,7 @@ export const GameDocument = {
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
           { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2184,6 +2388,7 @@ export const RegisterGameDocument = {
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
           { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2277,6 +2482,7 @@ export const RotateGameKeyDocument = {
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
           { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2370,6 +2576,7 @@ export const SetGameStatusDocument = {
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
           { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2463,6 +2670,7 @@ export const UpdateGameDocument = {
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
           { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2566,6 +2774,7 @@ export const SetGameQuotasDocument = {
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
           { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2665,6 +2874,7 @@ export const UnregisterGameDocument = {
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
           { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2755,6 +2965,7 @@ export const HeartbeatDocument = {
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
           { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },
@@ -2801,6 +3012,104 @@ export const CompleteTickDocument = {
     },
   ],
 } as unknown as DocumentNode<CompleteTickMutation, CompleteTickMutationVariables>;
+export const GameChangesDocument = {
+  kind: "Document",
+  definitions: [
+    {
+      kind: "OperationDefinition",
+      operation: "subscription",
+      name: { kind: "Name", value: "GameChanges" },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "games" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "GameChange" } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "Realm" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "Realm" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "id" } },
+          { kind: "Field", name: { kind: "Name", value: "gameId" } },
+          { kind: "Field", name: { kind: "Name", value: "name" } },
+          { kind: "Field", name: { kind: "Name", value: "realmType" } },
+          { kind: "Field", name: { kind: "Name", value: "adjacency" } },
+          { kind: "Field", name: { kind: "Name", value: "resonance" } },
+          { kind: "Field", name: { kind: "Name", value: "createdAt" } },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "Game" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "Game" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "id" } },
+          { kind: "Field", name: { kind: "Name", value: "name" } },
+          { kind: "Field", name: { kind: "Name", value: "developerName" } },
+          { kind: "Field", name: { kind: "Name", value: "description" } },
+          { kind: "Field", name: { kind: "Name", value: "status" } },
+          { kind: "Field", name: { kind: "Name", value: "tickEvery" } },
+          { kind: "Field", name: { kind: "Name", value: "tickBarrier" } },
+          { kind: "Field", name: { kind: "Name", value: "registeredAt" } },
+          { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
+          { kind: "Field", name: { kind: "Name", value: "stale" } },
+          { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "realms" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "Realm" } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: "FragmentDefinition",
+      name: { kind: "Name", value: "GameChange" },
+      typeCondition: { kind: "NamedType", name: { kind: "Name", value: "GameChange" } },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          { kind: "Field", name: { kind: "Name", value: "kind" } },
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "game" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "Game" } }],
+            },
+          },
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "games" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [{ kind: "FragmentSpread", name: { kind: "Name", value: "Game" } }],
+            },
+          },
+          { kind: "Field", name: { kind: "Name", value: "at" } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<GameChangesSubscription, GameChangesSubscriptionVariables>;
 export const TicksDocument = {
   kind: "Document",
   definitions: [
@@ -2976,6 +3285,7 @@ export const AdminGameDetailDocument = {
           { kind: "Field", name: { kind: "Name", value: "lastHeartbeatAt" } },
           { kind: "Field", name: { kind: "Name", value: "stale" } },
           { kind: "Field", name: { kind: "Name", value: "playerEventTypes" } },
+          { kind: "Field", name: { kind: "Name", value: "version" } },
           {
             kind: "Field",
             name: { kind: "Name", value: "realms" },

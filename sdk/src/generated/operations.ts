@@ -79,6 +79,18 @@ export interface MultiverseOperations {
   game(variables: G.GameQueryVariables, options?: RequestOptions): Promise<G.GameQuery["game"]>;
 
   /**
+   * Games as they change, for a console that keeps a list: first the SNAPSHOT (every game you may watch: the admin all, a developer its own), then one message per registration, update, status change, key rotation (never the key), health change (STALE, HEALTHY) and unregistration.
+   *
+   * A live stream: iterate it with `for await`; `break` or `options.signal` stops it.
+   *
+   * Sends `subscription GameChanges` (sdk/operations/games.graphql).
+   */
+  gameChanges(
+    variables?: G.GameChangesSubscriptionVariables,
+    options?: SubscribeOptions,
+  ): MultiverseSubscription<G.GameChangesSubscription["games"]>;
+
+  /**
    * The games you may see, by id: all for admins, your own for developers, the registered ones for games and players.
    *
    * Sends `query Games` (sdk/operations/games.graphql).
@@ -368,7 +380,15 @@ export const operations = {
     field: "game",
     inputOnly: false,
     query:
-      "query Game($id:ID!){game(id:$id){...Game}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "query Game($id:ID!){game(id:$id){...Game}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes version realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+  },
+  gameChanges: {
+    kind: "subscription",
+    operationName: "GameChanges",
+    field: "games",
+    inputOnly: false,
+    query:
+      "subscription GameChanges{games{...GameChange}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes version realms{...Realm}}fragment GameChange on GameChange{kind game{...Game}games{...Game}at}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   games: {
     kind: "query",
@@ -376,7 +396,7 @@ export const operations = {
     field: "games",
     inputOnly: false,
     query:
-      "query Games($status:GameStatus){games(status:$status){...Game}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "query Games($status:GameStatus){games(status:$status){...Game}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes version realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   heartbeat: {
     kind: "mutation",
@@ -384,7 +404,7 @@ export const operations = {
     field: "heartbeat",
     inputOnly: false,
     query:
-      "mutation Heartbeat($playerIds:[ID!]!=[]){heartbeat(playerIds:$playerIds){...Game}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation Heartbeat($playerIds:[ID!]!=[]){heartbeat(playerIds:$playerIds){...Game}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes version realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   issuePlayerToken: {
     kind: "mutation",
@@ -456,7 +476,7 @@ export const operations = {
     field: "registerGame",
     inputOnly: true,
     query:
-      "mutation RegisterGame($input:RegisterGameInput!){registerGame(input:$input){apiKey game{...Game}}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation RegisterGame($input:RegisterGameInput!){registerGame(input:$input){apiKey game{...Game}}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes version realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   room: {
     kind: "query",
@@ -496,7 +516,7 @@ export const operations = {
     field: "rotateGameKey",
     inputOnly: false,
     query:
-      "mutation RotateGameKey($id:ID!){rotateGameKey(id:$id){apiKey game{...Game}}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation RotateGameKey($id:ID!){rotateGameKey(id:$id){apiKey game{...Game}}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes version realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   setGameQuotas: {
     kind: "mutation",
@@ -504,7 +524,7 @@ export const operations = {
     field: "setGameQuotas",
     inputOnly: false,
     query:
-      "mutation SetGameQuotas($id:ID!$quotas:GameQuotasInput!){setGameQuotas(id:$id quotas:$quotas){...Game quotas{...GameQuotas}}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment GameQuotas on GameQuotas{connections subscriptions eventsPerSecond players rooms storedEventBytes}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation SetGameQuotas($id:ID!$quotas:GameQuotasInput!){setGameQuotas(id:$id quotas:$quotas){...Game quotas{...GameQuotas}}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes version realms{...Realm}}fragment GameQuotas on GameQuotas{connections subscriptions eventsPerSecond players rooms storedEventBytes}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   setGameStatus: {
     kind: "mutation",
@@ -512,7 +532,7 @@ export const operations = {
     field: "setGameStatus",
     inputOnly: false,
     query:
-      "mutation SetGameStatus($id:ID!$status:GameStatus!){setGameStatus(id:$id status:$status){...Game}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation SetGameStatus($id:ID!$status:GameStatus!){setGameStatus(id:$id status:$status){...Game}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes version realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   ticks: {
     kind: "subscription",
@@ -544,7 +564,7 @@ export const operations = {
     field: "unregisterGame",
     inputOnly: false,
     query:
-      "mutation UnregisterGame($id:ID!){unregisterGame(id:$id){...Game}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation UnregisterGame($id:ID!){unregisterGame(id:$id){...Game}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes version realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   updateGame: {
     kind: "mutation",
@@ -552,7 +572,7 @@ export const operations = {
     field: "updateGame",
     inputOnly: false,
     query:
-      "mutation UpdateGame($id:ID!$input:UpdateGameInput!){updateGame(id:$id input:$input){...Game}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
+      "mutation UpdateGame($id:ID!$input:UpdateGameInput!){updateGame(id:$id input:$input){...Game}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes version realms{...Realm}}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}",
   },
   upsertPlayer: {
     kind: "mutation",
@@ -572,7 +592,7 @@ export const internalOperations = {
     field: "game",
     inputOnly: false,
     query:
-      "query AdminGameDetail($id:ID!){game(id:$id){...Game quotas{...GameQuotas}realms{...Realm rooms{...Room}}}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes realms{...Realm}}fragment GameQuotas on GameQuotas{connections subscriptions eventsPerSecond players rooms storedEventBytes}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}fragment Room on Room{id realmId name description version createdAt}",
+      "query AdminGameDetail($id:ID!){game(id:$id){...Game quotas{...GameQuotas}realms{...Realm rooms{...Room}}}}fragment Game on Game{id name developerName description status tickEvery tickBarrier registeredAt lastHeartbeatAt stale playerEventTypes version realms{...Realm}}fragment GameQuotas on GameQuotas{connections subscriptions eventsPerSecond players rooms storedEventBytes}fragment Realm on Realm{id gameId name realmType adjacency resonance createdAt}fragment Room on Room{id realmId name description version createdAt}",
   },
   latestEventSeq: {
     kind: "query",

@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType } from "type-graphql";
 import { GameStatus } from "../../platform/graphql/enums.ts";
+import { Int64Scalar } from "../../platform/graphql/scalars/int64.ts";
 
 @ObjectType({ description: "A game registered in the multiverse. Its card is public to every signed-in caller." })
 export class Game {
@@ -36,6 +37,12 @@ export class Game {
     description: "The event types its players may publish (`publishEvent` with a player token); empty: none.",
   })
   playerEventTypes!: string[];
+
+  @Field(() => Int64Scalar, {
+    description:
+      "Rises with every change the games subscription reports (not with heartbeats): of two copies of a game, the higher version is the newer.",
+  })
+  version!: bigint;
 
   developerId!: string | null;
 }

@@ -79,7 +79,9 @@ export class GamesResolver {
       ...(Array.isArray(input.playerEventTypes) ? { playerEventTypes: distinctTypes(input.playerEventTypes) } : {}),
       ...(typeof input.tickBarrier === "boolean" ? { tickBarrier: input.tickBarrier } : {}),
     };
-    return services.prisma.game.update({ where: { id }, data });
+    const game = await services.prisma.game.update({ where: { id }, data });
+    await services.realtime.gameChanges.publish("UPDATED", game);
+    return game;
   }
 
   @Authorized(Role.Admin)
@@ -109,7 +111,9 @@ export class GamesResolver {
     await services.prisma.$executeRaw`
       UPDATE games SET quotas = (quotas || ${JSON.stringify(set)}::jsonb) - ${unset}::text[] WHERE id = ${id}`;
     services.quotas.forget(id);
-    return services.prisma.game.findUniqueOrThrow({ where: { id } });
+    const game = await services.prisma.game.findUniqueOrThrow({ where: { id } });
+    await services.realtime.gameChanges.publish("UPDATED", game);
+    return game;
   }
 
   @FieldResolver(() => Boolean, {
@@ -133,7 +137,9 @@ export class GamesResolver {
     @Ctx() { principal, services }: Context,
     @Arg("input", () => RegisterGameInput) input: RegisterGameInput,
   ): Promise<RegisterGamePayload> {
-    return registerGame(services.prisma, principal, input);
+    const registered = await registerGame(services.prisma, principal, input);
+    await services.realtime.gameChanges.publish("REGISTERED", registered.game);
+    return registered;
   }
 
   @Authorized(Role.Admin, Role.Developer)
@@ -145,6 +151,7 @@ export class GamesResolver {
     await requireGame(services.prisma, principal, id, "manage");
     const game = await services.prisma.game.update({ where: { id }, data: { status: "UNREGISTERED" } });
     await services.realtime.credentials.ended({ why: "game-unregistered", gameId: id });
+    await services.realtime.gameChanges.publish("UNREGISTERED", game);
     return game;
   }
 
@@ -160,7 +167,9 @@ export class GamesResolver {
     requireSlug(id);
     if (status === "UNREGISTERED") throw badInput("status must be ACTIVE or PAUSED; use unregisterGame", "status");
     await requireGame(services.prisma, principal, id, "manage");
-    return services.prisma.game.update({ where: { id }, data: { status } });
+    const game = await services.prisma.game.update({ where: { id }, data: { status } });
+    await services.realtime.gameChanges.publish("STATUS_CHANGED", game);
+    return game;
   }
 
   @Authorized(Role.Admin, Role.Developer)
@@ -176,6 +185,7 @@ export class GamesResolver {
     const apiKey = generateKey("game");
     const game = await services.prisma.game.update({ where: { id }, data: { apiKeyHash: hashKey(apiKey) } });
     await services.realtime.credentials.ended({ why: "key-rotated", gameId: id });
+    await services.realtime.gameChanges.publish("KEY_ROTATED", game);
     return { game, apiKey };
   }
 

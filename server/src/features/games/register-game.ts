@@ -4,7 +4,7 @@ import type { Principal } from "../../platform/auth/principal.ts";
 import type { PrismaClient } from "../../platform/db/client.ts";
 import { badInput, conflict, forbidden } from "../../platform/errors/errors.ts";
 import { GroupCommit, type Outcome } from "../../platform/realtime/group-commit.ts";
-import type { Game } from "./game.type.ts";
+import type { GameCard } from "../../platform/realtime/channels.ts";
 import type { RegisterGameInput } from "./register-game.input.ts";
 
 /** One registration as the statement inserts it. */
@@ -30,7 +30,7 @@ const MAX_BATCH = 500;
 const FLUSHES = 4;
 
 /** The group commit of each Prisma client (one per server): concurrent registrations share a statement. */
-const batches = new WeakMap<PrismaClient, GroupCommit<NewGame, Game>>();
+const batches = new WeakMap<PrismaClient, GroupCommit<NewGame, GameCard>>();
 
 /** Whose name the game is registered under: a developer's own, or the one an admin gives. */
 function owner(p: Principal, developerName: string | null | undefined): { developerId: string | null; name: string } {
@@ -58,12 +58,12 @@ export async function registerGame(
   prisma: PrismaClient,
   p: Principal,
   input: RegisterGameInput,
-): Promise<{ game: Game; apiKey: string }> {
+): Promise<{ game: GameCard; apiKey: string }> {
   const who = owner(p, input.developerName);
   const apiKey = generateKey("game");
   let batch = batches.get(prisma);
   if (!batch) {
-    batch = new GroupCommit<NewGame, Game>({
+    batch = new GroupCommit<NewGame, GameCard>({
       flush: (games) => flush(prisma, games),
       maxWeight: MAX_BATCH,
       concurrency: FLUSHES,
@@ -95,13 +95,13 @@ export async function registerGame(
  * of the statement (a row Postgres refuses) retries the batch one registration at a time, so
  * that one fails alone.
  */
-async function flush(prisma: PrismaClient, games: NewGame[]): Promise<Outcome<Game>[]> {
+async function flush(prisma: PrismaClient, games: NewGame[]): Promise<Outcome<GameCard>[]> {
   try {
     return await insert(prisma, games);
   } catch (error) {
     if (games.length === 1) return [{ ok: false, error }];
   }
-  const outcomes: Outcome<Game>[] = [];
+  const outcomes: Outcome<GameCard>[] = [];
   for (const g of games) {
     try {
       outcomes.push(...(await insert(prisma, [g])));
@@ -117,8 +117,8 @@ async function flush(prisma: PrismaClient, games: NewGame[]): Promise<Outcome<Ga
  * id (taken before, or earlier in the same batch: the first one wins) with its realm, and the
  * games_version trigger moves only when a game was added. Rows are matched back by key hash.
  */
-async function insert(prisma: PrismaClient, games: NewGame[]): Promise<Outcome<Game>[]> {
-  const rows = await prisma.$queryRaw<(Game & { apiKeyHash: string })[]>`
+async function insert(prisma: PrismaClient, games: NewGame[]): Promise<Outcome<GameCard>[]> {
+  const rows = await prisma.$queryRaw<(GameCard & { apiKeyHash: string })[]>`
     WITH v AS (
       SELECT * FROM unnest(${games.map((g) => g.id)}::text[], ${games.map((g) => g.name)}::text[],
                            ${games.map((g) => g.developerId)}::uuid[], ${games.map((g) => g.developerName)}::text[],
@@ -144,11 +144,11 @@ async function insert(prisma: PrismaClient, games: NewGame[]): Promise<Outcome<G
         FROM g JOIN v ON v.api_key_hash = g.api_key_hash)
     SELECT id, name, developer_id AS "developerId", developer_name AS "developerName", description,
            status::text AS status, tick_every AS "tickEvery", registered_at AS "registeredAt",
-           last_heartbeat_at AS "lastHeartbeatAt", player_event_types AS "playerEventTypes", api_key_hash AS "apiKeyHash",
-           tick_barrier AS "tickBarrier"
+           last_heartbeat_at AS "lastHeartbeatAt", quotas, version, stale_since AS "staleSince",
+           player_event_types AS "playerEventTypes", tick_barrier AS "tickBarrier", api_key_hash AS "apiKeyHash"
       FROM g`;
   const byHash = new Map(rows.map(({ apiKeyHash, ...game }) => [apiKeyHash, game]));
-  return games.map((g): Outcome<Game> => {
+  return games.map((g): Outcome<GameCard> => {
     const game = byHash.get(g.apiKeyHash);
     return game ? { ok: true, value: game } : { ok: false, error: taken(g.id) };
   });

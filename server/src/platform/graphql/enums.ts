@@ -1,6 +1,6 @@
 import { registerEnumType } from "type-graphql";
 import { EventDelivery, EventStatus, GameStatus } from "../../generated/prisma/enums.ts";
-import { OccupantChangeKind, PresenceCause } from "../realtime/channels.ts";
+import { GameChangeKind, OccupantChangeKind, PresenceCause } from "../realtime/channels.ts";
 
 registerEnumType(GameStatus, {
   name: "GameStatus",
@@ -23,4 +23,10 @@ registerEnumType(PresenceCause, {
     "MOVED: movePlayer. CONNECTED: a connection with the player's token opened, or its game's heartbeat vouched for it. DISCONNECTED: the last such connection closed. EXPIRED: nothing renewed its presence in time (a node that stopped answering, or a game that stopped heartbeating it).",
 });
 
-export { EventDelivery, EventStatus, GameStatus, OccupantChangeKind, PresenceCause };
+registerEnumType(GameChangeKind, {
+  name: "GameChangeKind",
+  description:
+    "SNAPSHOT: the games subscription's first message. REGISTERED: registerGame. UPDATED: updateGame or setGameQuotas. STATUS_CHANGED: setGameStatus. KEY_ROTATED: rotateGameKey (the key is never sent). STALE: no heartbeat for GAME_STALE_SECONDS. HEALTHY: the heartbeat after that. UNREGISTERED: unregisterGame.",
+});
+
+export { EventDelivery, EventStatus, GameChangeKind, GameStatus, OccupantChangeKind, PresenceCause };

@@ -1,5 +1,5 @@
 import { jsonChannel, type Channel } from "../bus/channel-bus.ts";
-import type { Player, Prisma } from "../../generated/prisma/client.ts";
+import type { Game, Player, Prisma } from "../../generated/prisma/client.ts";
 
 // Every bus channel, with its payload type and how it travels, in one place. Owners publish and
 // subscribe through `ChannelBus`; nothing else names a channel. docs/architecture.md, "The bus".
@@ -81,6 +81,32 @@ export interface TickDone {
   gameId: string;
 }
 
+/**
+ * What a `games` message says happened to a game (the API's GameChangeKind enum). SNAPSHOT is
+ * the subscription's first message (every game the watcher may see), never on the bus.
+ */
+export const GameChangeKind = {
+  SNAPSHOT: "SNAPSHOT",
+  REGISTERED: "REGISTERED",
+  UPDATED: "UPDATED",
+  STATUS_CHANGED: "STATUS_CHANGED",
+  KEY_ROTATED: "KEY_ROTATED",
+  STALE: "STALE",
+  HEALTHY: "HEALTHY",
+  UNREGISTERED: "UNREGISTERED",
+} as const;
+export type GameChangeKind = (typeof GameChangeKind)[keyof typeof GameChangeKind];
+
+/** A game as a `games` message carries it: its row without the key's hash and the stored-bytes count. */
+export type GameCard = Omit<Game, "apiKeyHash" | "storedEventBytes">;
+
+/** A change to one game, with the game as the change left it (its `version` orders changes to it). */
+export interface GameChangeMessage {
+  kind: Exclude<GameChangeKind, "SNAPSHOT">;
+  game: GameCard;
+  at: Date;
+}
+
 /** Which credentials stopped being valid, and why. */
 export type CredentialEnd =
   { why: "key-rotated" | "game-unregistered"; gameId: string } | { why: "developer-key-rotated"; developerId: string };
@@ -154,6 +180,50 @@ const presence = (gameId: string): Channel<PresenceMessage> => ({
   },
 });
 
+/**
+ * The card of `g`, field by field: whatever row a publisher hands over, the key's hash never
+ * goes on the bus.
+ */
+export function gameCard(g: GameCard): GameCard {
+  return {
+    id: g.id,
+    name: g.name,
+    developerId: g.developerId,
+    developerName: g.developerName,
+    description: g.description,
+    status: g.status,
+    tickEvery: g.tickEvery,
+    registeredAt: g.registeredAt,
+    lastHeartbeatAt: g.lastHeartbeatAt,
+    quotas: g.quotas,
+    version: g.version,
+    staleSince: g.staleSince,
+    playerEventTypes: g.playerEventTypes,
+    tickBarrier: g.tickBarrier,
+  };
+}
+
+const games: Channel<GameChangeMessage> = {
+  name: "games",
+  // The version is the only bigint: no replacer walks the quotas.
+  encode: (m) => JSON.stringify({ ...m, game: { ...gameCard(m.game), version: m.game.version.toString() } }),
+  decode: (text) => {
+    const w = JSON.parse(text) as Omit<Wire<GameChangeMessage>, "game"> & { game: Wire<GameCard> };
+    const g = w.game;
+    return {
+      kind: w.kind,
+      at: new Date(w.at),
+      game: {
+        ...g,
+        version: BigInt(g.version),
+        registeredAt: new Date(g.registeredAt),
+        lastHeartbeatAt: date(g.lastHeartbeatAt),
+        staleSince: date(g.staleSince),
+      },
+    };
+  },
+};
+
 /** A CredentialEnd, or a throw for anything else (the bus drops it). */
 function credentialEnd(m: unknown): CredentialEnd {
   const o = (typeof m === "object" && m !== null ? m : {}) as Record<string, unknown>;
@@ -195,4 +265,6 @@ export const channels = {
   player: (playerId: string) => jsonChannel<PlayerMoved>(`player:${playerId}`),
   /** A key was rotated or a game unregistered: live connections holding it end (CredentialWatch). */
   credentials: jsonChannel<CredentialEnd>("credentials", credentialEnd),
+  /** Registrations, changes, health and unregistrations of games (GameChanges publishes, the games subscription listens). */
+  games,
 } as const;

@@ -12,6 +12,7 @@ import type { ReplayGate } from "./event-stream.ts";
 import { CredentialWatch } from "./credential-watch.ts";
 import { EventFeed } from "./event-feed.ts";
 import { EventLog } from "./event-log.ts";
+import { GameChanges } from "./game-changes.ts";
 import { ChannelFanouts, Fanout } from "./fanout.ts";
 import type { EventRow } from "./channels.ts";
 import { RoomOccupancy } from "./occupancy.ts";
@@ -32,8 +33,9 @@ export interface RealtimeDeps {
 
 /**
  * A node's realtime core: the event log and this node's ordered feed of it, the ticks it hears,
- * the tick it may lead and its barrier, presence and room occupancy, the credential watch, shared polls, and its
- * entry in the node registry. Knows nothing of HTTP, WebSockets or GraphQL.
+ * the tick it may lead and its barrier, presence and room occupancy, the credential watch, shared
+ * polls, changes to games, and its entry in the node registry. Knows nothing of HTTP, WebSockets
+ * or GraphQL.
  */
 export class Realtime {
   #heartbeat: NodeJS.Timeout | undefined;
@@ -59,6 +61,8 @@ export class Realtime {
     readonly occupancy: RoomOccupancy,
     readonly credentials: CredentialWatch,
     readonly polls: SharedPolls,
+    /** Changes to games, for the `games` subscription, and the health chore. */
+    readonly gameChanges: GameChanges,
   ) {
     this.#replays = pLimit(deps.config.maxConcurrentReplays);
   }
@@ -113,6 +117,7 @@ export class Realtime {
       keepMs: config.tickLeaseMs + config.tickBarrierMs,
       listen: config.tickHz > 0,
     });
+    const gameChanges = new GameChanges({ prisma, channels, logger, metrics, staleSeconds: config.gameStaleSeconds });
     const leader =
       config.tickHz > 0
         ? new TickLeader({
@@ -132,16 +137,7 @@ export class Realtime {
               { everyMs: 10_000, run: () => bus.sweep(TimedSet.nodes, Date.now()) },
               { everyMs: 60_000, run: () => log.prune(config.eventRetentionHours) },
               // Games that sent heartbeats and stopped (Game.stale says the same per game).
-              {
-                everyMs: 10_000,
-                run: async () => {
-                  const since = new Date(Date.now() - config.gameStaleSeconds * 1000);
-                  const stale = await prisma.game.count({
-                    where: { status: "ACTIVE", lastHeartbeatAt: { lt: since } },
-                  });
-                  metrics.staleGames.set(stale);
-                },
-              },
+              { everyMs: 10_000, run: () => gameChanges.sweep() },
             ],
           })
         : undefined;
@@ -161,6 +157,7 @@ export class Realtime {
       occupancy,
       credentials,
       polls,
+      gameChanges,
     );
     presence.start();
     await rt.#announce();
