@@ -7,7 +7,15 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { unavailable } from "../support/availability.ts";
 import { onRealPostgres } from "../support/database.ts";
-import { createDeveloper, createRoom, movePlayer, must, registerGame, upsertPlayer } from "../support/fixtures.ts";
+import {
+  createDeveloper,
+  createRoom,
+  issuePlayerToken,
+  movePlayer,
+  must,
+  registerGame,
+  upsertPlayer,
+} from "../support/fixtures.ts";
 import { ensureAdminConsoleBuilt } from "../support/process.ts";
 import { restartTestServer, startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
 
@@ -708,5 +716,115 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     await events.getByText("replay.before").waitFor();
     await page.getByRole("button", { name: "Resume list" }).click();
     await events.getByText("replay.after").waitFor();
+  });
+
+  /**
+   * A game whose players may publish chat.say, with a lobby and a cellar, Alice in the lobby and
+   * Bob in the cellar (both online, each with a token), and `say` to speak with a credential.
+   */
+  async function chatWorld(gameId: string) {
+    const g = await registerGame(s, TEST_ADMIN_TOKEN, gameId, {
+      developerName: "Chat Dev",
+      playerEventTypes: ["chat.say"],
+    });
+    const lobby = await createRoom(s, g.apiKey, g.realmId, "Lobby");
+    const cellar = await createRoom(s, g.apiKey, g.realmId, "Cellar");
+    const seat = async (externalId: string, roomId: string) => {
+      const id = await upsertPlayer(s, g.apiKey, externalId);
+      must(await movePlayer(s, g.apiKey, id, roomId));
+      return { id, token: await issuePlayerToken(s, g.apiKey, id) };
+    };
+    const alice = await seat("alice", lobby);
+    const bob = await seat("bob", cellar);
+    must(
+      await s.gql(
+        `mutation($ids: [ID!]!) { heartbeat(playerIds: $ids) { id } }`,
+        { ids: [alice.id, bob.id] },
+        g.apiKey,
+      ),
+    );
+    /** Publishes chat.say `{ text }` to `roomId` as `credential` (a player's token or the game's key). */
+    const say = async (credential: string, roomId: string, text: string) =>
+      must(
+        await s.gql(
+          `mutation($i: PublishEventInput!) { publishEvent(input: $i) { seq } }`,
+          { i: { type: "chat.say", targetRoomId: roomId, data: { text } } },
+          credential,
+        ),
+      );
+    return { ...g, lobby, cellar, alice, bob, say };
+  }
+
+  it("shows what is said in a room live in the Room view, and nothing said in another room", async () => {
+    const w = await chatWorld("chat-room-game");
+    await w.say(w.alice.token, w.lobby, "said before the view opened");
+    await signIn();
+    await page.goto(`${s.url}/admin/room?room=${w.lobby}`);
+    const chat = page.getByTestId("room-chat");
+    await chat.getByText("said before the view opened").waitFor(); // the newest lines, read first
+    await page.getByTestId("room-chat-live").waitFor();
+    await page.getByTestId("occupants").getByText("Player alice").waitFor(); // her name is known
+    const url = page.url();
+    // Bob speaks in the cellar before Alice in the lobby: once hers shows, his would have too.
+    await w.say(w.bob.token, w.cellar, "heard only in the cellar");
+    await w.say(w.alice.token, w.lobby, "hello, lobby");
+    await w.say(w.apiKey, w.lobby, "the innkeeper speaks");
+    await chat.getByText("the innkeeper speaks").waitFor();
+    expect(await chat.getByText("heard only in the cellar").count()).toBe(0);
+    // From the console, as the signed-in admin.
+    const form = page.getByRole("form", { name: "Say in this room" });
+    await form.getByLabel("Data (JSON)").fill('{ "text": "the console says hi" }');
+    await form.getByRole("button", { name: "Send to the room" }).click();
+    await chat.getByText("the console says hi").waitFor();
+    // Chat order, each line with who said it: a player by name, the game, the admin.
+    const lines = await chat.getByRole("listitem").allInnerTexts();
+    expect(lines).toEqual([
+      expect.stringMatching(/ Player alice chat\.say said before the view opened$/),
+      expect.stringMatching(/ Player alice chat\.say hello, lobby$/),
+      expect.stringMatching(/ game chat-room-game chat\.say the innkeeper speaks$/),
+      expect.stringMatching(/ admin chat\.say the console says hi$/),
+    ]);
+    expect(page.url()).toBe(url); // no reload, no navigation
+    await screenshot(page, "admin-room-chat", { fullPage: true });
+  });
+
+  it("filters the Events view by room and by player, from the form and from the URL", async () => {
+    const w = await chatWorld("chat-filter-game");
+    await w.say(w.alice.token, w.lobby, "lobby one");
+    await w.say(w.bob.token, w.cellar, "cellar one");
+    // The game whispers to Bob: he could see it, though he did not send it.
+    must(
+      await s.gql(
+        `mutation($i: PublishEventInput!) { publishEvent(input: $i) { seq } }`,
+        { i: { type: "chat.whisper", targetPlayerId: w.bob.id, data: { text: "psst, bob" } } },
+        w.apiKey,
+      ),
+    );
+    const texts = () => page.getByTestId("events").locator("tbody tr td:nth-child(7)").allInnerTexts();
+    await signIn();
+    // From the URL: the lobby's events only, the newest first, then live.
+    await page.goto(`${s.url}/admin/events?room=${w.lobby}`);
+    await expect.poll(() => page.getByLabel("Room id").inputValue()).toBe(w.lobby);
+    await page.getByTestId("events-live").waitFor();
+    await w.say(w.bob.token, w.cellar, "cellar two");
+    await w.say(w.alice.token, w.lobby, "lobby two");
+    await expect.poll(texts).toEqual(['{"text":"lobby two"}', '{"text":"lobby one"}']);
+    // The row says who sent it and where it went.
+    const row = page.getByTestId("events").getByRole("row").filter({ hasText: "lobby two" });
+    expect(await row.innerText()).toContain(`player ${w.alice.id} (chat-filter-game)`);
+    expect(await row.innerText()).toContain(`room ${w.lobby} (chat-filter-game)`);
+    // From the form: Bob's events (what he said and what was said to him), live too; kept in the URL.
+    await page.getByLabel("Room id").fill("");
+    await page.getByLabel("Player id").fill(w.bob.id);
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.getByTestId("events-live").waitFor();
+    await w.say(w.alice.token, w.lobby, "lobby three");
+    await w.say(w.bob.token, w.cellar, "cellar three");
+    await expect
+      .poll(texts)
+      .toEqual(['{"text":"cellar three"}', '{"text":"cellar two"}', '{"text":"psst, bob"}', '{"text":"cellar one"}']);
+    const params = new URL(page.url()).searchParams;
+    expect([params.get("player"), params.has("room")]).toEqual([w.bob.id, false]);
+    await screenshot(page, "admin-events-filtered");
   });
 });

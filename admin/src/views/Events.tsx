@@ -1,17 +1,11 @@
-import { useState, type FormEvent } from "react";
-import { useClient, useMutation, useQuery, useSubscription, type CombinedError } from "urql";
-import {
-  EventsDocument,
-  EventsPageDocument,
-  LatestEventSeqDocument,
-  PublishEventDocument,
-  type EventDelivery,
-  type EventsSubscription,
-} from "@multiverse/sdk/documents";
+import { Fragment, useState, type FormEvent } from "react";
+import { useClient, type CombinedError } from "urql";
+import { EventsPageDocument, type EventDelivery } from "@multiverse/sdk/documents";
 import { ErrorBox, Loading } from "../errors.tsx";
 import { EventTable } from "./EventTable.tsx";
+import { DataAndSubmit, PublishOutcome, usePublishEvent } from "./publish-event.tsx";
+import { useLatestEvents, useLiveEvents, type EventFilter, type LiveEvent } from "./live-events.ts";
 
-type LiveEvent = EventsSubscription["events"];
 /** Events kept in the list (newest first); older ones drop off the end. */
 const KEEP = 200;
 /** Events shown when the view opens, before live ones arrive. */
@@ -19,14 +13,37 @@ const RECENT = 20;
 /** Events read per "Load older events". */
 const OLDER_PAGE = 50;
 
+/** The filter inputs: each one's label and the URL parameter that keeps it (`?game=`, `?room=`, `?player=`). */
+const FILTERS = [
+  { key: "gameId", label: "Game id", param: "game", placeholder: "all games" },
+  { key: "roomId", label: "Room id", param: "room", placeholder: "any room" },
+  { key: "playerId", label: "Player id", param: "player", placeholder: "any player" },
+] as const;
+
+type FilterDrafts = Record<keyof EventFilter, string>;
+
+/** The filters the URL names (the game detail view links here with `?game=`). */
+function draftsFromUrl(): FilterDrafts {
+  const params = new URLSearchParams(window.location.search);
+  const drafts = { gameId: "", roomId: "", playerId: "" };
+  for (const f of FILTERS) drafts[f.key] = params.get(f.param) ?? "";
+  return drafts;
+}
+
+/** The drafts as the `events` arguments: trimmed, an empty one left out (null). */
+function toFilter(drafts: FilterDrafts): EventFilter {
+  const value = (s: string) => s.trim() || null;
+  return { gameId: value(drafts.gameId), roomId: value(drafts.roomId), playerId: value(drafts.playerId) };
+}
+
 export function EventsView() {
-  // ?game= opens the view filtered to one game (the game detail view links here).
-  const [gameDraft, setGameDraft] = useState(() => new URLSearchParams(window.location.search).get("game") ?? "");
-  const [gameId, setGameId] = useState(gameDraft);
+  const [drafts, setDrafts] = useState(draftsFromUrl);
+  const [filter, setFilter] = useState(() => toFilter(drafts));
   const [typeFilter, setTypeFilter] = useState("");
   const [sinceDraft, setSinceDraft] = useState("");
   const [since, setSince] = useState("");
   const [paused, setPaused] = useState(false);
+  const filterKey = FILTERS.map((f) => filter[f.key] ?? "").join("|");
   return (
     <section aria-labelledby="events-title">
       <h2 id="events-title">Events</h2>
@@ -35,20 +52,28 @@ export function EventsView() {
         aria-label="Event filters"
         onSubmit={(e) => {
           e.preventDefault();
-          setGameId(gameDraft.trim());
+          const applied = toFilter(drafts);
+          setFilter(applied);
           const url = new URL(window.location.href);
-          if (gameDraft.trim()) url.searchParams.set("game", gameDraft.trim());
-          else url.searchParams.delete("game");
+          for (const f of FILTERS) {
+            const value = applied[f.key];
+            if (value) url.searchParams.set(f.param, value);
+            else url.searchParams.delete(f.param);
+          }
           window.history.replaceState(null, "", url);
         }}
       >
-        <label htmlFor="events-game">Game id</label>
-        <input
-          id="events-game"
-          value={gameDraft}
-          onChange={(e) => setGameDraft(e.target.value)}
-          placeholder="all games"
-        />
+        {FILTERS.map((f) => (
+          <Fragment key={f.key}>
+            <label htmlFor={`events-${f.param}`}>{f.label}</label>
+            <input
+              id={`events-${f.param}`}
+              value={drafts[f.key]}
+              onChange={(e) => setDrafts({ ...drafts, [f.key]: e.target.value })}
+              placeholder={f.placeholder}
+            />
+          </Fragment>
+        ))}
         <button type="submit">Apply</button>
         <label htmlFor="events-type">Type starts with</label>
         <input id="events-type" value={typeFilter} onChange={(e) => setTypeFilter(e.target.value)} />
@@ -77,15 +102,9 @@ export function EventsView() {
       </form>
       {paused && <p className="muted">The list is paused: new events are still received and appear on resume.</p>}
       {since ? (
-        <Stream
-          key={`${gameId}|${since}`}
-          gameId={gameId || null}
-          since={since}
-          typeFilter={typeFilter}
-          paused={paused}
-        />
+        <Stream key={`${filterKey}|${since}`} filter={filter} since={since} typeFilter={typeFilter} paused={paused} />
       ) : (
-        <Latest key={gameId} gameId={gameId || null} typeFilter={typeFilter} paused={paused} />
+        <Latest key={filterKey} filter={filter} typeFilter={typeFilter} paused={paused} />
       )}
       <PublishForm />
     </section>
@@ -93,42 +112,21 @@ export function EventsView() {
 }
 
 interface StreamProps {
-  gameId: string | null;
+  filter: EventFilter;
   typeFilter: string;
   paused: boolean;
 }
 
-/**
- * The newest events, then live ones without a gap: where the log ends is read first, then the
- * newest page; the stream replays from the later of the two (commit order is seq order, so
- * nothing published in between is missed or shown twice).
- */
+/** The newest events, then live ones without a gap (useLatestEvents). */
 function Latest(props: StreamProps) {
-  const [end] = useQuery({ query: LatestEventSeqDocument, requestPolicy: "network-only" });
-  const [page] = useQuery({
-    query: EventsPageDocument,
-    variables: { gameId: props.gameId, last: RECENT },
-    requestPolicy: "network-only",
-    pause: !end.data,
-  });
-  const error = end.error ?? page.error;
-  if (error) return <ErrorBox error={error} />;
-  if (!end.data || !page.data) return <Loading what="the latest events" />;
-  const lastSeq = BigInt(end.data.eventLog.lastSeq);
-  const pageEnd = BigInt(page.data.events.pageInfo.endCursor ?? "0");
-  const since = String(lastSeq > pageEnd ? lastSeq : pageEnd);
-  return (
-    <Stream
-      {...props}
-      since={since}
-      initial={[...page.data.events.nodes].reverse()}
-      olderExist={page.data.events.pageInfo.hasPreviousPage}
-    />
-  );
+  const latest = useLatestEvents(props.filter, RECENT);
+  if (latest.state === "error") return <ErrorBox error={latest.error} />;
+  if (latest.state === "loading") return <Loading what="the latest events" />;
+  return <Stream {...props} since={latest.since} initial={latest.initial} olderExist={latest.olderExist} />;
 }
 
 function Stream({
-  gameId,
+  filter,
   since,
   initial = [],
   olderExist = true,
@@ -136,10 +134,7 @@ function Stream({
   paused,
 }: StreamProps & { since: string; initial?: LiveEvent[]; olderExist?: boolean }) {
   const client = useClient();
-  const [live] = useSubscription(
-    { query: EventsDocument, variables: { gameId, since } },
-    (previous: LiveEvent[] = initial, data: EventsSubscription) => [data.events, ...previous].slice(0, KEEP),
-  );
+  const live = useLiveEvents(filter, since, initial, KEEP);
   // While paused, keep showing the list as it was when paused.
   const [frozen, setFrozen] = useState<LiveEvent[] | null>(null);
   if (paused && frozen === null) setFrozen(live.data ?? initial);
@@ -155,7 +150,7 @@ function Stream({
     if (!oldest) return;
     setOlder({ events: olderShown, more: true, loading: true, error: null });
     const r = await client
-      .query(EventsPageDocument, { gameId, before: oldest, last: OLDER_PAGE }, { requestPolicy: "network-only" })
+      .query(EventsPageDocument, { ...filter, before: oldest, last: OLDER_PAGE }, { requestPolicy: "network-only" })
       .toPromise();
     setOlder({
       events: r.data ? [...olderShown, ...[...r.data.events.nodes].reverse()] : olderShown,
@@ -193,30 +188,24 @@ interface Older {
 }
 
 function PublishForm() {
-  const [published, publish] = useMutation(PublishEventDocument);
+  const publishing = usePublishEvent("{}");
   const [type, setType] = useState("");
   const [target, setTarget] = useState("");
   const [realm, setRealm] = useState({ realmType: "", adjacency: "", resonance: "" });
-  const [data, setData] = useState("{}");
   const [delivery, setDelivery] = useState<EventDelivery>("IMMEDIATE");
-  const [jsonError, setJsonError] = useState<string | null>(null);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(data);
-      setJsonError(null);
-    } catch (error) {
-      setJsonError(error instanceof Error ? error.message : String(error));
-      return;
-    }
     // Only the address parts that were filled in: an empty selector means no realm routing.
     const parts = Object.entries(realm).filter(([, v]) => v.trim() !== "");
     const targetRealm = parts.length > 0 ? Object.fromEntries(parts.map(([k, v]) => [k, v.trim()])) : null;
-    await publish({
-      input: { type: type.trim(), targetGameId: target.trim() || null, targetRealm, data: parsed, delivery },
-    });
+    await publishing.publish((value) => ({
+      type: type.trim(),
+      targetGameId: target.trim() || null,
+      targetRealm,
+      data: value,
+      delivery,
+    }));
   };
 
   return (
@@ -261,22 +250,9 @@ function PublishForm() {
             <option value="NEXT_TICK">NEXT_TICK</option>
           </select>
         </label>
-        <label className="wide">
-          Data (JSON)
-          <textarea name="data" rows={3} value={data} onChange={(e) => setData(e.target.value)} />
-        </label>
-        <button type="submit" disabled={published.fetching}>
-          Publish
-        </button>
+        <DataAndSubmit publishing={publishing} rows={3} submit="Publish" />
       </form>
-      {jsonError && <ErrorBox error={{ code: "BAD_JSON", message: jsonError }} />}
-      {published.error && <ErrorBox error={published.error} />}
-      {published.data && !published.error && (
-        <p role="status">
-          Published <code>{published.data.publishEvent.type}</code> (seq{" "}
-          {String(published.data.publishEvent.seq ?? "pending")}).
-        </p>
-      )}
+      <PublishOutcome publishing={publishing} verb="Published" />
     </>
   );
 }
