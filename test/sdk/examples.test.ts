@@ -67,6 +67,29 @@ describe("SDK examples", () => {
     expect(out).toMatch(/done: game bot-\w+ unregistered/);
   }, 60_000);
 
+  it("two players talk in a room over the SDK: each hears the hall's lines and the whisper for it, the cellar nothing", async () => {
+    const chat = start("sdk/examples/room-chat.ts", {
+      MULTIVERSE_URL: s.url,
+      MULTIVERSE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    });
+    expect(await chat.exited).toBe(0);
+    const lines = chat.output().trimEnd().split("\n");
+    expect(lines.slice(0, -1)).toEqual([
+      "[Ada hears] Ada says: Evening, Brook. Quiet night?",
+      "[Ada hears] Brook says: Quiet enough. The cellar door's been rattling, though.",
+      "[Ada hears] Ada whispers: Cy went down there an hour ago.",
+      "[Ada hears] the tavern says: Last orders!",
+      "[Ada hears] Brook says: Then one more, and we go and look.",
+      "[Brook hears] Ada says: Evening, Brook. Quiet night?",
+      "[Brook hears] Brook says: Quiet enough. The cellar door's been rattling, though.",
+      "[Brook hears] Ada whispers: Cy went down there an hour ago.",
+      "[Brook hears] the tavern says: Last orders!",
+      "[Brook hears] Brook says: Then one more, and we go and look.",
+      "[Cy hears] nothing (in the cellar)",
+    ]);
+    expect(lines.at(-1)).toMatch(/^done: game tavern-\w+ unregistered$/);
+  }, 60_000);
+
   it("the bot says what it needs when the admin token is missing or refused", async () => {
     const noToken = start("sdk/examples/bot.ts", { MULTIVERSE_URL: s.url });
     expect(await noToken.exited).toBe(2);
