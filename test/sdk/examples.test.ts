@@ -1,7 +1,7 @@
 // The README's quickstart and the example bot, run as a developer would run them: their own
 // Node process, importing "@multiverse/sdk", against a real server.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnNode, type ServerProcess } from "../support/process.ts";
+import { outputLines, spawnNode, type ServerProcess } from "../support/process.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
 
 type Run = ServerProcess;
@@ -41,12 +41,7 @@ describe("SDK examples", () => {
     });
     await quickstart.waitFor(/JOINED Ada\n/);
     quickstart.child.kill("SIGTERM"); // it watches until stopped
-    expect(
-      quickstart
-        .output()
-        .split("\n")
-        .map((l) => l.trimEnd()),
-    ).toEqual(["snapshot", "JOINED Ada", ""]);
+    expect(outputLines(quickstart.output())).toEqual(["snapshot", "JOINED Ada", ""]);
   });
 
   it("the bot runs its rounds and prints occupants, ticks and events", async () => {

@@ -45,6 +45,11 @@ export function spawnServer(env: Record<string, string>, nodeArgs: string[] = FR
   });
 }
 
+/** A process's output as lines, without the spaces some ends of lines carry (e.g. an empty join). */
+export function outputLines(output: string): string[] {
+  return output.split("\n").map((l) => l.trimEnd());
+}
+
 /** Runs Node with `args` in the repository's root and exactly `env`, collecting its output. */
 export function spawnNode(args: string[], env: Record<string, string>): ServerProcess {
   return spawnProcess(process.execPath, args, env);
