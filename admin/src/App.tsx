@@ -62,6 +62,7 @@ export function App() {
   if (!credential) {
     return (
       <SignIn
+        forGraphiQL={view === "graphiql"}
         onSignedIn={(value) => {
           sessionStorage.setItem(STORAGE_KEY, value);
           setCredential(value);
@@ -139,13 +140,24 @@ export function App() {
   );
 }
 
-function SignIn({ onSignedIn }: { onSignedIn: (credential: string) => void }) {
+/**
+ * Asks for the credential every view uses. Opened for GraphiQL (e.g. a browser sent from
+ * `/graphql`), it says why: GraphiQL runs queries as whoever signs in here.
+ */
+function SignIn({ forGraphiQL, onSignedIn }: { forGraphiQL: boolean; onSignedIn: (credential: string) => void }) {
   const [value, setValue] = useState("");
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   return (
     <main className="signin">
-      <h1>Multiverse admin</h1>
+      <h1>{forGraphiQL ? "Multiverse GraphiQL" : "Multiverse admin"}</h1>
+      {forGraphiQL && (
+        <p data-testid="graphiql-signed-out">
+          GraphiQL sends your queries to <code>/graphql</code> with a credential, and the API answers what that
+          credential may see. Sign in with the admin token (printed by <code>npm start</code>) or a developer key to
+          open it. Programs call <code>/graphql</code> directly, with <code>Authorization: Bearer …</code>.
+        </p>
+      )}
       <form
         onSubmit={async (e) => {
           e.preventDefault();

@@ -23,6 +23,7 @@ import type { Context } from "./platform/graphql/context.ts";
 import { RequestPipeline } from "./platform/graphql/pipeline.ts";
 import { buildGraphQLSchema } from "./schema.ts";
 import { errorHandler } from "./platform/http/errors.ts";
+import { graphiqlForBrowsers } from "./platform/http/graphiql.ts";
 import { healthRoutes } from "./platform/http/health.ts";
 import { requestId } from "./platform/http/request-id.ts";
 import { bounded, refuseWhileStopping, ShutdownState } from "./platform/http/shutdown.ts";
@@ -149,6 +150,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   expressApp.use(
     "/graphql",
+    graphiqlForBrowsers,
     refuseWhileStopping(shutdown),
     express.json({ limit: config.maxRequestBytes }),
     expressMiddleware(apollo, {

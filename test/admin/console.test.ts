@@ -371,6 +371,25 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
     await screenshot(page, "admin-graphiql");
   });
 
+  it(
+    "sends a browser opening /graphql to GraphiQL, which says why to sign in, then opens",
+    { timeout: 90_000 },
+    async () => {
+      await page.goto(`${s.url}/graphql`);
+      expect(new URL(page.url()).pathname).toBe("/admin/graphiql");
+      const why = page.getByTestId("graphiql-signed-out");
+      await why.waitFor();
+      expect(await why.textContent()).toMatch(/Sign in with the admin token .* or a developer key to open it/);
+    await screenshot(page, "admin-graphiql-signed-out");
+      const introspected = page.waitForResponse((r) => toGraphQL(r.request(), "__schema"), { timeout: 60_000 });
+      await page.getByLabel("Admin token or developer key").fill(TEST_ADMIN_TOKEN);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await introspected;
+      await page.locator(".graphiql-container").waitFor({ timeout: 60_000 });
+      await screenshot(page, "admin-graphiql-signed-out");
+    },
+  );
+
   it("runs a subscription in GraphiQL over graphql-ws with the credential", { timeout: 90_000 }, async () => {
     const g = await registerGame(s, TEST_ADMIN_TOKEN, "graphiql-sub", { developerName: "GraphiQL Dev" });
     const publish = (type: string) =>
