@@ -380,7 +380,7 @@ describe.skipIf(problem !== null)("admin console in Chromium", { timeout: 60_000
       const why = page.getByTestId("graphiql-signed-out");
       await why.waitFor();
       expect(await why.textContent()).toMatch(/Sign in with the admin token .* or a developer key to open it/);
-    await screenshot(page, "admin-graphiql-signed-out");
+      await screenshot(page, "admin-graphiql-signed-out");
       const introspected = page.waitForResponse((r) => toGraphQL(r.request(), "__schema"), { timeout: 60_000 });
       await page.getByLabel("Admin token or developer key").fill(TEST_ADMIN_TOKEN);
       await page.getByRole("button", { name: "Sign in" }).click();
