@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { operations } from "../../sdk/src/generated/operations.ts";
+import { fencedBlocks, type FencedBlock } from "../support/markdown.ts";
 import { ROOT } from "../support/process.ts";
 
 const DOCS = ["sdk/README.md", "docs/sdk.md"];
@@ -17,31 +18,18 @@ function snippet(path: string): string {
   return (region ? region[1]! : text).replace(/\n+$/, "");
 }
 
-interface Block {
+interface Block extends FencedBlock {
   doc: string;
-  line: number;
-  lang: string;
-  code: string;
   source: string | undefined;
 }
 
 /** Every fenced code block of `doc`, with the `<!-- snippet: … -->` comment before it, if any. */
 function blocks(doc: string): Block[] {
-  const lines = readFileSync(join(ROOT, doc), "utf8").split("\n");
-  const out: Block[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^```(\w*)\s*$/.exec(lines[i]!);
-    if (!open) continue;
-    const start = i;
-    let end = i + 1;
-    while (end < lines.length && lines[end] !== "```") end++;
-    let before = start - 1;
-    while (before >= 0 && lines[before]!.trim() === "") before--;
-    const source = /^<!-- snippet: (\S+) -->$/.exec(lines[before] ?? "")?.[1];
-    out.push({ doc, line: start + 1, lang: open[1]!, code: lines.slice(start + 1, end).join("\n"), source });
-    i = end;
-  }
-  return out;
+  return fencedBlocks(readFileSync(join(ROOT, doc), "utf8")).map((b) => ({
+    ...b,
+    doc,
+    source: /^<!-- snippet: (\S+) -->$/.exec(b.before.trimEnd().split("\n").at(-1) ?? "")?.[1],
+  }));
 }
 
 describe("SDK docs", () => {
