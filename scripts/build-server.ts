@@ -1,5 +1,7 @@
 // `npm run build`: bundles the server (server/src/main.ts) into server/dist/main.js, the file
-// production runs (`npm run start:prod`), so no node runs TypeScript through tsx. tsx forces
+// production runs (`npm run start:prod`), and `npm run db:migrate` (scripts/migrate.ts) into
+// server/dist/migrate.js, which a container image runs as its one-shot migration (the image has
+// neither tsx nor TypeScript), so no node runs TypeScript through tsx. tsx forces
 // esbuild's keepNames, which wraps every named closure the server makes in `__name(fn, "x")`
 // (a property dictionary on each one); this build does not, and loads neither tsx nor esbuild.
 //
@@ -19,8 +21,8 @@ export const SERVER_DIST = join(SERVER, "dist");
 export const PRODUCTION_NODE_ARGS = ["--enable-source-maps"];
 
 /**
- * Bundles the server into `outdir`/main.js (with main.js.map beside it) and returns main.js's
- * path. `outdir` must be a directory directly under server/: there the bundle's packages resolve
+ * Bundles the server into `outdir`/main.js and the migration command into `outdir`/migrate.js
+ * (each with its source map beside it) and returns main.js's path. `outdir` must be a directory directly under server/: there the bundle's packages resolve
  * as the sources' do (server/node_modules, then the root's: node_modules stay external), and the
  * repository's root is `../../` from it (server/src/repository.ts). Fails on any warning.
  */
@@ -30,8 +32,8 @@ export async function buildServer(outdir: string = SERVER_DIST): Promise<string>
   }
   const outfile = join(outdir, "main.js");
   const result = await build({
-    entryPoints: [join(SERVER, "src/main.ts")],
-    outfile,
+    entryPoints: { main: join(SERVER, "src/main.ts"), migrate: join(SERVER, "../scripts/migrate.ts") },
+    outdir,
     absWorkingDir: resolve(SERVER, ".."),
     bundle: true,
     platform: "node",
