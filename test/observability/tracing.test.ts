@@ -5,6 +5,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { loadConfig } from "../../server/src/platform/config/env.ts";
 import { onRealPostgres } from "../support/database.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
 import { waitUntil } from "../support/wait.ts";
@@ -149,7 +150,21 @@ describe.skipIf(!redisUrl || !onRealPostgres())("tracing (OTEL_EXPORTER_OTLP_END
   });
 });
 
-describe("tracing off", () => {
+describe("tracing settings", () => {
+  it("reads OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_SERVICE_NAME, and refuses an endpoint that is not http(s)", () => {
+    expect(loadConfig({}).tracing).toBeUndefined();
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" }).tracing).toEqual({
+      endpoint: "http://collector:4318",
+      serviceName: "multiverse",
+    });
+    expect(
+      loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://otel.example", OTEL_SERVICE_NAME: "mv-eu" }).tracing,
+    ).toEqual({ endpoint: "https://otel.example", serviceName: "mv-eu" });
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "grpc://collector:4317" })).toThrow(
+      /OTEL_EXPORTER_OTLP_ENDPOINT/,
+    );
+  });
+
   it("is off without OTEL_EXPORTER_OTLP_ENDPOINT", async () => {
     const s = await startTestServer();
     try {
