@@ -127,7 +127,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // 40%, and the node gives back its lease, presence and registry entry in what is left.
   const graceMs = config.shutdownGraceSeconds * 1000;
   const pipeline = new RequestPipeline(await buildGraphQLSchema(), services, metrics);
-  const websocket = attachWebSocket(httpServer, pipeline, services, metrics);
+  const websocket = attachWebSocket(httpServer, pipeline, services, metrics, tracing);
   const steps = pipeline.apolloOptions();
   const apollo = new ApolloServer<Context>({
     ...steps,
@@ -145,7 +145,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   expressApp.disable("x-powered-by");
   expressApp.use(requestId);
-  if (tracing.enabled) expressApp.use(traceRequests(tracing, routeOf));
+  // Probes and scrapes come every few seconds and would bury the requests' traces.
+  if (tracing.enabled) expressApp.use(traceRequests(tracing, routeOf, ["/healthz", "/readyz", "/metrics"]));
   expressApp.use((req, res, next) => {
     const started = performance.now();
     const route = routeOf(req);

@@ -9,6 +9,7 @@ import { loadConfig } from "../../server/src/platform/config/env.ts";
 import { onRealPostgres } from "../support/database.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
 import { waitUntil } from "../support/wait.ts";
+import { connectWs } from "../support/ws.ts";
 
 interface OtlpAttribute {
   key: string;
@@ -147,6 +148,53 @@ describe.skipIf(!redisUrl || !onRealPostgres())("tracing (OTEL_EXPORTER_OTLP_END
     expect(hit, `no Redis span among ${names.join(", ")}`).toBeDefined();
     expect(hit!.parentSpanId).toBe(operation!.spanId);
     expect(attribute(hit!, "db.system.name")).toBe("redis");
+  });
+
+  it("does not trace probes and scrapes", async () => {
+    const probeTrace = "0af7651916cd43dd8448eb211c80319c";
+    for (const path of ["/healthz", "/readyz", "/metrics"]) {
+      const res = await fetch(`${s.url}${path}`, { headers: { traceparent: `00-${probeTrace}-b7ad6b7169203331-01` } });
+      expect(res.status).toBe(200);
+    }
+    // A traced request after them, to know the probes' spans would have been sent by now.
+    await fetch(`${s.url}/graphql?query=%7B__typename%7D`, {
+      headers: { traceparent: `00-${"1".repeat(32)}-b7ad6b7169203331-01` },
+    });
+    await waitUntil("the GraphQL GET's span", async () => {
+      await s.app.tracing.flush();
+      return receiver.spans.some((r) => r.span.traceId === "1".repeat(32) && r.span.name === "GET /graphql");
+    });
+    expect(receiver.spans.filter((r) => r.span.traceId === probeTrace)).toEqual([]);
+  });
+
+  it("traces an operation over WebSocket as a trace of its own, with its queries", async () => {
+    const ws = connectWs(s.url, TEST_ADMIN_TOKEN);
+    try {
+      await ws.connected;
+      await new Promise<void>((resolve, reject) => {
+        ws.client.subscribe(
+          {
+            query: "query RecentEvents { events(first: 1) { edges { node { seq } } } }",
+            operationName: "RecentEvents",
+          },
+          { next: () => undefined, error: reject, complete: resolve },
+        );
+      });
+    } finally {
+      await ws.dispose();
+    }
+    const operation = (await waitUntil("the WebSocket operation's span", async () => {
+      await s.app.tracing.flush();
+      return receiver.spans.map((r) => r.span).find((sp) => sp.name === "query RecentEvents");
+    }))!;
+    expect(operation.parentSpanId ?? "").toBe(""); // a root: no traceparent over a WebSocket
+    expect(operation.kind).toBe(2); // SPAN_KIND_SERVER
+    expect(attribute(operation, "graphql.operation.type")).toBe("query");
+    expect(attribute(operation, "multiverse.request_id")).toEqual(expect.any(String));
+    const inTrace = receiver.spans.map((r) => r.span).filter((sp) => sp.traceId === operation.traceId);
+    expect(inTrace.some((sp) => sp.name === "prisma:client:operation" && sp.parentSpanId === operation.spanId)).toBe(
+      true,
+    );
   });
 });
 

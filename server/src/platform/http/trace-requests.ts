@@ -6,7 +6,13 @@ import {
   ATTR_URL_PATH,
 } from "@opentelemetry/semantic-conventions";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
-import { ATTR_GRAPHQL_OPERATION_NAME, ATTR_REQUEST_ID, type Tracing } from "../observability/tracing.ts";
+import { getOperationAST, type ExecutionArgs } from "graphql";
+import {
+  ATTR_GRAPHQL_OPERATION_NAME,
+  ATTR_GRAPHQL_OPERATION_TYPE,
+  ATTR_REQUEST_ID,
+  type Tracing,
+} from "../observability/tracing.ts";
 
 /**
  * Each traced request's context, for the spans started further down the chain: middleware that
@@ -33,11 +39,20 @@ function within(span: Span, parent: Context, req: Request, res: Response, next: 
 /**
  * One SERVER span per HTTP request, continuing the caller's W3C `traceparent` when it sent one,
  * with the request id (after `requestId`); everything the request does runs inside it. `route`
- * names the route (the metrics' label), never the raw path.
+ * names the route (the metrics' label), never the raw path; the routes in `untraced` (probes,
+ * scrapes) start no trace.
  */
-export function traceRequests(tracing: Tracing, route: (req: Request) => string): RequestHandler {
+export function traceRequests(
+  tracing: Tracing,
+  route: (req: Request) => string,
+  untraced: readonly string[] = [],
+): RequestHandler {
   return (req, res, next) => {
     const label = route(req);
+    if (untraced.includes(label)) {
+      next();
+      return;
+    }
     const parent = tracing.extract(req.headers);
     const span = tracing.tracer.startSpan(
       `${req.method} ${label}`,
@@ -80,4 +95,49 @@ export function traceGraphQL(tracing: Tracing): RequestHandler {
     );
     within(span, parent, req, res, next);
   };
+}
+
+/**
+ * `run` (graphql's `execute` or `subscribe` for one WebSocket operation) in a SERVER span of its
+ * own: a WebSocket message carries no `traceparent`, so each operation starts a trace. For a
+ * subscription the span covers setting it up (authorization, a replay's first page), not the
+ * events it sends afterwards. `requestId` is the connection's id, as the logs name it.
+ */
+export function traceOperation<T>(tracing: Tracing, args: ExecutionArgs, requestId: string, run: () => T): T {
+  const type = getOperationAST(args.document, args.operationName)?.operation ?? "unknown";
+  const name = args.operationName ?? undefined;
+  return tracing.tracer.startActiveSpan(
+    `${type} ${name ?? "anonymous"}`,
+    {
+      kind: SpanKind.SERVER,
+      attributes: {
+        [ATTR_GRAPHQL_OPERATION_TYPE]: type,
+        [ATTR_REQUEST_ID]: requestId,
+        ...(name ? { [ATTR_GRAPHQL_OPERATION_NAME]: name } : {}),
+      },
+    },
+    (span) => {
+      const failed = (message: string) => span.setStatus({ code: SpanStatusCode.ERROR, message });
+      let result: T;
+      try {
+        result = run();
+      } catch (err) {
+        failed((err as Error).message);
+        span.end();
+        throw err;
+      }
+      void Promise.resolve(result).then(
+        (r) => {
+          const errors = (r as { errors?: readonly { message: string }[] } | undefined)?.errors;
+          if (errors?.length) failed(errors[0]!.message);
+          span.end();
+        },
+        (err: unknown) => {
+          failed((err as Error).message);
+          span.end();
+        },
+      );
+      return result;
+    },
+  );
 }
