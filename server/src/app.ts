@@ -14,6 +14,7 @@ import type { Bus } from "./platform/bus/bus.ts";
 import { ChannelBus } from "./platform/bus/channel-bus.ts";
 import { MemoryBus } from "./platform/bus/memory-bus.ts";
 import { RedisBus } from "./platform/bus/redis-bus.ts";
+import { tracedBus } from "./platform/bus/traced-bus.ts";
 import type { Config } from "./platform/config/env.ts";
 import { createPrismaClient } from "./platform/db/client.ts";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./platform/db/embedded.ts";
@@ -30,6 +31,8 @@ import { bounded, refuseWhileStopping, ShutdownState } from "./platform/http/shu
 import { attachWebSocket } from "./platform/http/websocket.ts";
 import { createLogger, type Logger } from "./platform/observability/logger.ts";
 import { Metrics } from "./platform/observability/metrics.ts";
+import { startTracing, type Tracing } from "./platform/observability/tracing.ts";
+import { traceGraphQL, traceRequests } from "./platform/http/trace-requests.ts";
 import { GameQuotas } from "./platform/quotas/game-quotas.ts";
 import { Realtime } from "./platform/realtime/realtime.ts";
 import { loadSecrets, type Secrets } from "./platform/config/secrets.ts";
@@ -39,6 +42,10 @@ import type { Services } from "./platform/services.ts";
 /** Route labels for metrics: the paths we serve, and "other" (unbounded paths would explode the label). */
 const KNOWN_ROUTES = ["/graphql", "/healthz", "/readyz", "/metrics", "/admin"];
 
+/** The route label of `req`: one of KNOWN_ROUTES, or "other". */
+const routeOf = (req: express.Request): string =>
+  KNOWN_ROUTES.find((r) => req.path === r || req.path.startsWith(`${r}/`)) ?? "other";
+
 /** The admin console's production build (`npm run build -w admin`); served as static files, never imported. */
 const ADMIN_DIST = repositoryPath("admin/dist/");
 
@@ -47,6 +54,8 @@ export interface App {
   secrets: Secrets;
   /** `embedded` when PGlite serves the database in this process. */
   databaseMode: "embedded" | "external";
+  /** Spans to the collector when `OTEL_EXPORTER_OTLP_ENDPOINT` is set; no-op otherwise. */
+  tracing: Tracing;
   /** The base URL once started, e.g. `http://127.0.0.1:4000`. */
   readonly url: string;
   start(): Promise<void>;
@@ -83,6 +92,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
 
   const metrics = new Metrics();
+  const tracing = startTracing(config.tracing);
   const prisma = createPrismaClient(databaseUrl, {
     embedded: embedded !== undefined,
     onQuery: () => metrics.dbQueries.inc(),
@@ -90,9 +100,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Connections are named per process (`multiverse-<host>-<pid>-cmd|sub`), so CLIENT LIST tells nodes apart.
   const redisName = `multiverse-${hostname()}-${process.pid}`;
   const onHandlerError = (err: unknown, channel: string) => logger.error({ err, channel }, "bus: a handler failed");
-  const bus: Bus = config.redisUrl
+  const backend: Bus = config.redisUrl
     ? new RedisBus(config.redisUrl, { prefix: config.redisKeyPrefix, name: redisName, onHandlerError })
     : new MemoryBus({ onHandlerError });
+  const bus = tracing.enabled ? tracedBus(backend, tracing.tracer) : backend;
   const channels = new ChannelBus(bus, onHandlerError);
   if (config.databaseUrl && !config.redisUrl) {
     logger.warn("REDIS_URL is not set: the bus is in memory, so run this node alone (no other node sees its events)");
@@ -117,7 +128,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // 40%, and the node gives back its lease, presence and registry entry in what is left.
   const graceMs = config.shutdownGraceSeconds * 1000;
   const pipeline = new RequestPipeline(await buildGraphQLSchema(), services, metrics);
-  const websocket = attachWebSocket(httpServer, pipeline, services, metrics);
+  const websocket = attachWebSocket(httpServer, pipeline, services, metrics, tracing);
   const steps = pipeline.apolloOptions();
   const apollo = new ApolloServer<Context>({
     ...steps,
@@ -135,9 +146,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   expressApp.disable("x-powered-by");
   expressApp.use(requestId);
+  // Probes and scrapes come every few seconds and would bury the requests' traces.
+  if (tracing.enabled) expressApp.use(traceRequests(tracing, routeOf, ["/healthz", "/readyz", "/metrics"]));
   expressApp.use((req, res, next) => {
     const started = performance.now();
-    const route = KNOWN_ROUTES.find((r) => req.path === r || req.path.startsWith(`${r}/`)) ?? "other";
+    const route = routeOf(req);
     res.on("finish", () => {
       metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
       metrics.httpDuration.observe({ route }, (performance.now() - started) / 1000);
@@ -153,6 +166,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     graphiqlForBrowsers,
     refuseWhileStopping(shutdown),
     express.json({ limit: config.maxRequestBytes }),
+    ...(tracing.enabled ? [traceGraphQL(tracing)] : []),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = res.locals["requestId"] as string;
@@ -185,6 +199,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   return {
     services,
     secrets,
+    tracing,
     databaseMode: embedded ? "embedded" : "external",
     get url() {
       return url;
@@ -208,6 +223,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await bounded(deadline - performance.now(), "release", realtime.stop(), logger);
       await Promise.allSettled([prisma.$disconnect(), bus.close()]);
       await embedded?.close();
+      await tracing.shutdown(); // sends the spans left
     },
   };
 }

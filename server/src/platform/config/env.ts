@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { credentialKind } from "../auth/credential-format.ts";
+import type { TracingConfig } from "../observability/tracing.ts";
 import { MAX_BYTES_QUOTA, MAX_QUOTA, type Quotas } from "../quotas/game-quotas.ts";
 
 /** Every setting the server reads, validated once at startup. `.env.example` lists them all. */
@@ -78,6 +79,9 @@ const schema = z.object({
   // the barrier to report the last one (0: never, but late games are still named).
   TICK_BARRIER_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  // Tracing is off unless a collector's OTLP/HTTP endpoint is set (docs/operations.md, "Tracing").
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).max(100).default("multiverse"),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -139,6 +143,8 @@ export interface Config {
   /** How long a graceful shutdown may take, draining included; then the node exits anyway. */
   shutdownGraceSeconds: number;
   logLevel: Env["LOG_LEVEL"];
+  /** Absent: tracing is off. */
+  tracing: TracingConfig | undefined;
 }
 
 export class ConfigError extends Error {
@@ -213,5 +219,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     websocketKeepAliveSeconds: e.WEBSOCKET_KEEPALIVE_SECONDS,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     logLevel: e.LOG_LEVEL,
+    tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME }
+      : undefined,
   };
 }

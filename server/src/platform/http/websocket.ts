@@ -1,15 +1,17 @@
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
-import { type GraphQLError, type ExecutionArgs } from "graphql";
+import { execute, subscribe, type GraphQLError, type ExecutionArgs } from "graphql";
 import { GRAPHQL_TRANSPORT_WS_PROTOCOL } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { bearerCredential } from "../auth/authenticate.ts";
 import { apiError, ErrorCode } from "../errors/errors.ts";
-import { SLOW_CONSUMER_REASON } from "../graphql/context.ts";
+import { SLOW_CONSUMER_REASON, type Context } from "../graphql/context.ts";
 import { subscriptionSink } from "../graphql/subscription-sink.ts";
 import type { RequestPipeline } from "../graphql/pipeline.ts";
 import type { Metrics } from "../observability/metrics.ts";
+import type { Tracing } from "../observability/tracing.ts";
+import { traceOperation } from "./trace-requests.ts";
 import { CloseCode } from "../../../../sdk/src/protocol.ts";
 import { quotaExceeded } from "../quotas/game-quotas.ts";
 import {
@@ -72,6 +74,7 @@ export function attachWebSocket(
   pipeline: RequestPipeline,
   services: Services,
   metrics: Metrics,
+  tracing: Tracing,
 ): { close(graceMs: number): Promise<void> } {
   const { config, logger, realtime } = services;
   // A frame may be as large as an HTTP body, no larger: ws closes a bigger one with 1009 before
@@ -103,9 +106,15 @@ export function attachWebSocket(
     }) as typeof socket.emit;
   });
 
+  // With tracing on, each operation runs in a span of its own (http/trace-requests.ts).
+  const traced =
+    (run: typeof execute | typeof subscribe) =>
+    (args: ExecutionArgs): ReturnType<typeof run> =>
+      traceOperation(tracing, args, (args.contextValue as Context).requestId, () => run(args));
   const disposable = useServer<Record<string, unknown>, Extra>(
     {
       schema: pipeline.schema,
+      ...(tracing.enabled ? { execute: traced(execute), subscribe: traced(subscribe) } : {}),
       onConnect: async (ctx) => {
         const socket = ctx.extra.socket;
         const endSocket = (code: number, reason: string) => {
