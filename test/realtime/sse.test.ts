@@ -1,0 +1,99 @@
+// Subscriptions over Server-Sent Events (graphql-sse, distinct connections mode) on /graphql, as
+// a plain HTTP client sees them: the credential is checked before the stream opens, the limits
+// and visibility are the WebSocket's, a player's stream makes it online, and a stream whose
+// credential ends (the game's key rotated) ends with a last event carrying close code 4011.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { issuePlayerToken, must, registerGame, upsertPlayer } from "../support/fixtures.ts";
+import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
+import { sseSubscribe, type TestSseStream } from "../support/sse.ts";
+import { waitUntil } from "../support/wait.ts";
+
+const EVENTS = `subscription($since: Int64) { events(since: $since) { seq type targetPlayerId } }`;
+const PUBLISH = `mutation($i: PublishEventInput!) { publishEvent(input: $i) { seq } }`;
+
+describe("subscriptions over SSE", () => {
+  let s: TestServer;
+  const streams: TestSseStream[] = [];
+  const sse = async (credential: string | undefined, query: string, variables?: Record<string, unknown>) => {
+    const stream = await sseSubscribe(s.url, credential, query, variables);
+    streams.push(stream);
+    return stream;
+  };
+  const publish = async (input: Record<string, unknown>, key = TEST_ADMIN_TOKEN) =>
+    must(await s.gql<{ publishEvent: { seq: string } }>(PUBLISH, { i: input }, key)).publishEvent.seq;
+  const lastSeq = async () =>
+    must(await s.gql<{ eventLog: { lastSeq: string } }>(`{ eventLog { lastSeq } }`, {}, TEST_ADMIN_TOKEN)).eventLog
+      .lastSeq;
+
+  beforeAll(async () => {
+    s = await startTestServer();
+  });
+  afterAll(async () => {
+    for (const stream of streams) stream.close();
+    await s?.stop();
+  });
+
+  it("refuses a missing or bad credential with 401 before any stream opens", async () => {
+    for (const credential of [undefined, "mv_not-a-key"]) {
+      const refused = await sse(credential, EVENTS);
+      expect(refused.status).toBe(401);
+      expect(refused.body).toMatchObject({ errors: [{ extensions: { code: "UNAUTHENTICATED" } }] });
+    }
+  });
+
+  it("reports a document refused by the limits as a next with its errors, then complete", async () => {
+    const stream = await sse(TEST_ADMIN_TOKEN, `subscription { events { nope } }`);
+    expect(stream.status).toBe(200);
+    await stream.ended;
+    expect(stream.events.map((e) => e.event)).toEqual(["next", "complete"]);
+    expect(stream.nexts()[0]!.errors![0]!.extensions).toMatchObject({ code: "BAD_USER_INPUT" });
+  });
+
+  it("a player's stream makes it online, sees only its audience's events, and resumes with since", async () => {
+    const g = await registerGame(s, TEST_ADMIN_TOKEN, "sse-game", { developerName: "SSE Dev" });
+    const alice = await upsertPlayer(s, g.apiKey, "sse-alice");
+    const bob = await upsertPlayer(s, g.apiKey, "sse-bob");
+    const since = await lastSeq();
+    const stream = await sse(await issuePlayerToken(s, g.apiKey, alice), EVENTS, { since });
+    expect(stream.status).toBe(200);
+    const online = async () =>
+      must(
+        await s.gql<{ players: Array<{ id: string }> }>(`{ players(online: true) { id } }`, {}, g.apiKey),
+      ).players.map((p) => p.id);
+    await waitUntil("alice online over SSE", async () => (await online()).includes(alice));
+
+    await publish({ type: "for.bob", targetPlayerId: bob }, g.apiKey);
+    const mine = await publish({ type: "for.alice", targetPlayerId: alice }, g.apiKey);
+    await publish({ type: "for.all" }, g.apiKey); // a game's broadcast reaches no player
+    await publish({ type: "for.alice.again", targetPlayerId: alice }, g.apiKey);
+    await stream.received(2);
+    const types = stream.nexts().map((n) => (n.data!["events"] as { type: string }).type);
+    expect(types).toEqual(["for.alice", "for.alice.again"]);
+
+    // A new stream from `since` = the first one's seq replays what came after it.
+    const resumed = await sse(await issuePlayerToken(s, g.apiKey, alice), EVENTS, { since: mine });
+    await resumed.received(1);
+    expect((resumed.nexts()[0]!.data!["events"] as { type: string }).type).toBe("for.alice.again");
+
+    stream.close();
+    resumed.close();
+    await waitUntil("alice offline once her streams closed", async () => !(await online()).includes(alice));
+  });
+
+  it("rotating the game's key ends its stream: a last next with close code 4011, no complete", async () => {
+    const g = await registerGame(s, TEST_ADMIN_TOKEN, "sse-rotated", { developerName: "SSE Rotator" });
+    const stream = await sse(g.apiKey, EVENTS, { since: await lastSeq() });
+    await publish({ type: "before.rotation" }, g.apiKey);
+    await stream.received(1);
+    must(await s.gql(`mutation { rotateGameKey(id: "sse-rotated") { apiKey } }`, {}, TEST_ADMIN_TOKEN));
+    await stream.ended;
+    const last = stream.events.at(-1)!;
+    expect(last.event).toBe("next");
+    expect(last.data).toMatchObject({
+      errors: [{ extensions: { code: "UNAUTHENTICATED", closeCode: 4011 } }],
+    });
+    expect(stream.events.some((e) => e.event === "complete")).toBe(false);
+    // The old key is refused from now on.
+    expect((await sse(g.apiKey, EVENTS)).status).toBe(401);
+  });
+});
