@@ -6,9 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issuePlayerToken, must, registerGame, upsertPlayer } from "../support/fixtures.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
 import { sseSubscribe, type TestSseStream } from "../support/sse.ts";
-import { waitUntil } from "../support/wait.ts";
+import { metricValue } from "../support/metrics.ts";
+import { waitUntil, within } from "../support/wait.ts";
 
 const EVENTS = `subscription($since: Int64) { events(since: $since) { seq type targetPlayerId } }`;
+// `data` selected: it makes the flood's messages big.
+const EVENTS_WITH_DATA = `subscription($since: Int64) { events(since: $since) { seq type data } }`;
 const PUBLISH = `mutation($i: PublishEventInput!) { publishEvent(input: $i) { seq } }`;
 
 describe("subscriptions over SSE", () => {
@@ -95,5 +98,59 @@ describe("subscriptions over SSE", () => {
     expect(stream.events.some((e) => e.event === "complete")).toBe(false);
     // The old key is refused from now on.
     expect((await sse(g.apiKey, EVENTS)).status).toBe(401);
+  });
+
+  describe("a slow consumer", () => {
+    let slow: TestServer;
+    beforeAll(async () => {
+      slow = await startTestServer({ MAX_SOCKET_BUFFER_BYTES: "65536", SUBSCRIPTION_BUFFER_SIZE: "10" });
+    });
+    afterAll(async () => {
+      await slow?.stop();
+    });
+
+    it("a stream that stops reading is ended with close code 4010; since = its last seq brings the rest", async () => {
+      const publish = async (input: Record<string, unknown>) =>
+        must(await slow.gql<{ publishEvent: { seq: string } }>(PUBLISH, { i: input }, TEST_ADMIN_TOKEN)).publishEvent
+          .seq;
+      const counted = () => metricValue(slow.url, "multiverse_slow_consumer_disconnects_total");
+      const before = await counted();
+      const stream = await sseSubscribe(slow.url, TEST_ADMIN_TOKEN, EVENTS_WITH_DATA, { since: "0" });
+      streams.push(stream);
+      const probe = await publish({ type: "probe" });
+      await stream.received(1);
+
+      // Stop reading and flood (~32 KB events) until the server gives up on it, or 12 MB went out.
+      stream.pause();
+      const flooded: string[] = [];
+      while (flooded.length < 400 && (await counted()) === before) {
+        flooded.push(
+          ...(await Promise.all(
+            Array.from({ length: 10 }, (_, i) => publish({ type: "flood", data: { i, blob: "x".repeat(32_000) } })),
+          )),
+        );
+      }
+      expect(await counted()).toBe(before + 1);
+      stream.resume();
+      await within(stream.ended, 15_000, () => `the end of the stream (got ${stream.nexts().length} events)`);
+      expect(stream.events.at(-1)!.data).toMatchObject({
+        errors: [{ message: expect.stringMatching(/since/), extensions: { closeCode: 4010 } }],
+      });
+      const got = stream
+        .nexts()
+        .filter((n) => n.data)
+        .map((n) => (n.data!["events"] as { seq: string }).seq);
+      flooded.sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1));
+      expect(got.length).toBeLessThan(1 + flooded.length);
+      expect(got).toEqual([probe, ...flooded].slice(0, got.length));
+
+      // Resuming from the last seq it got brings exactly the rest.
+      const rest = await sseSubscribe(slow.url, TEST_ADMIN_TOKEN, EVENTS_WITH_DATA, { since: got.at(-1)! });
+      streams.push(rest);
+      const missing = 1 + flooded.length - got.length;
+      await within(rest.received(missing), 15_000, () => `${missing} events (got ${rest.nexts().length})`);
+      const resumed = rest.nexts().map((n) => (n.data!["events"] as { seq: string }).seq);
+      expect([...got, ...resumed]).toEqual([probe, ...flooded]);
+    });
   });
 });

@@ -54,8 +54,14 @@ describe.each(["websocket", "sse"] as const)("SDK: subscriptions over %s", (tran
   let roomId: string;
   let realmId: string;
   const clients: MultiverseClient[] = [];
+  /** Event streams the clients opened (over SSE, one per subscription; none over WebSocket). */
+  let streamsOpened = 0;
+  const countingFetch = (input: string, init: RequestInit) => {
+    if (new Headers(init.headers).get("accept") === "text/event-stream") streamsOpened++;
+    return fetch(input, init);
+  };
   const client = (options: Partial<Parameters<typeof createMultiverseClient>[0]> = {}) => {
-    const c = createMultiverseClient({ url: s.url, apiKey, transport, ...options } as Parameters<
+    const c = createMultiverseClient({ url: s.url, apiKey, transport, fetch: countingFetch, ...options } as Parameters<
       typeof createMultiverseClient
     >[0]);
     clients.push(c);
@@ -116,6 +122,7 @@ describe.each(["websocket", "sse"] as const)("SDK: subscriptions over %s", (tran
     sub.stop();
     await waitUntil("closed after the last subscription", () => c.connection.state === "closed");
     expect(states).toEqual(["connecting", "connected", "closed"]);
+    expect(streamsOpened > 0).toBe(transport === "sse");
     off();
     c.roomOccupants({ roomId }).stop();
     expect(states).toHaveLength(3);

@@ -26,6 +26,9 @@ export interface TestSseStream {
   readonly ended: Promise<void>;
   /** Ends the stream from the client's side. */
   close(): void;
+  /** Stops reading (TCP fills up, then the server's writes stall) until `resume()`. */
+  pause(): void;
+  resume(): void;
 }
 
 /** Opens a subscription over SSE on `baseUrl`'s `/graphql`, with `credential` as a Bearer token. */
@@ -64,13 +67,17 @@ export async function sseSubscribe(
       received: () => Promise.resolve(),
       ended: Promise.resolve(),
       close() {},
+      pause() {},
+      resume() {},
     };
   }
+  let gate: { promise: Promise<void>; open: () => void } | undefined;
   const ended = (async () => {
     const decoder = new TextDecoder();
     let buffer = "";
     try {
       for await (const chunk of res.body!) {
+        await gate?.promise;
         buffer += decoder.decode(chunk as Uint8Array, { stream: true });
         let cut;
         while ((cut = buffer.indexOf("\n\n")) >= 0) {
@@ -98,5 +105,14 @@ export async function sseSubscribe(
     received: async (n) => void (await waitUntil(`${n} next events`, () => nexts().length >= n)),
     ended,
     close: () => abort.abort(),
+    pause() {
+      let open!: () => void;
+      const promise = new Promise<void>((resolve) => (open = resolve));
+      gate ??= { promise, open };
+    },
+    resume() {
+      gate?.open();
+      gate = undefined;
+    },
   };
 }

@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { RequestHandler } from "express";
 import type { ExecutionArgs, GraphQLError } from "graphql";
-import { createHandler, type OperationContext, type Request as SseRequest } from "graphql-sse";
+import { createHandler, isAsyncIterable, type OperationContext, type Request as SseRequest } from "graphql-sse";
 import type { Principal } from "../auth/principal.ts";
 import { bearerCredential } from "../auth/authenticate.ts";
 import { apiError, ErrorCode } from "../errors/errors.ts";
@@ -23,6 +23,9 @@ import type { Services } from "../services.ts";
 /** The one subscription of a stream (distinct connections mode: one operation per request). */
 const OPERATION_ID = "sse";
 
+/** How long an ended stream's client has to read its last event before the socket is cut (ws's close timeout). */
+const END_GRACE_MS = 30_000;
+
 /** What we keep on each request (graphql-sse's `req.context`). */
 interface Stream {
   requestId: string;
@@ -31,6 +34,31 @@ interface Stream {
   session?: ConnectionSession;
   /** The server ended it before its headers went out (the credential ended meanwhile). */
   endedEarly?: { code: number; reason: string };
+  /** Calls waiting for everything written to have gone to the socket (`flushed`). */
+  flushWaiters: Array<() => void>;
+}
+
+/** Resolves once everything written on `stream` went out to the socket, or the stream ended. */
+function flushed(stream: Stream): Promise<void> {
+  const { res } = stream;
+  if (res.writableLength === 0 || res.writableEnded || res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => stream.flushWaiters.push(resolve));
+}
+
+/**
+ * `source`, one item at a time: the next is taken once the last one's event went out to the
+ * socket, as graphql-ws waits for each send. graphql-sse takes a source's items as fast as they
+ * come and keeps what it has not sent without bound; paced, what a client has not read stays
+ * in the source's bounded queue, whose overflow ends the stream as a slow consumer (4010), and
+ * a burst (a replay) goes out at the socket's pace rather than into memory.
+ */
+async function* paced<T>(source: AsyncIterable<T>, stream: Stream): AsyncGenerator<T> {
+  for await (const item of source) {
+    yield item;
+    // graphql-sse formats and hands the item on in microtasks: written once this runs.
+    await new Promise((resolve) => setImmediate(resolve));
+    await flushed(stream);
+  }
 }
 
 /** True for a request that asks for an event stream (GraphQL over SSE) rather than JSON. */
@@ -140,6 +168,8 @@ export function sseTransport(
       };
       return args as ExecutionArgs & { contextValue: OperationContext };
     },
+    onOperation: (_ctx, req: SseRequest<unknown, Stream>, _args, result) =>
+      isAsyncIterable(result) ? paced(result, req.context) : undefined,
     onNext: (_ctx, req: SseRequest<unknown, Stream>, result) => {
       if (!result.errors) return;
       // Raised by graphql-js or returned by onSubscribe: GraphQLErrors either way, masked here.
@@ -152,13 +182,23 @@ export function sseTransport(
   function end(stream: Stream, code: number, reason: string): void {
     const { res } = stream;
     if (res.writableEnded || res.destroyed) return;
-    if (!res.headersSent) stream.endedEarly ??= { code, reason };
-    else res.end(endEvent(code, reason));
+    if (!res.headersSent) {
+      stream.endedEarly ??= { code, reason };
+      return;
+    }
+    res.end(endEvent(code, reason));
+    // What it held goes back now (a second slow-consumer check finds it closed); a client that
+    // does not read the end within the grace a WebSocket close gets is cut.
+    void stream.session?.close();
+    setTimeout(() => res.destroy(), END_GRACE_MS).unref();
   }
 
   const handle: RequestHandler = async (req, res, next) => {
     if (!acceptsEventStream(req.headers.accept)) return next();
-    const stream: Stream = { requestId: res.locals["requestId"] as string, res };
+    const stream: Stream = { requestId: res.locals["requestId"] as string, res, flushWaiters: [] };
+    const wake = () => {
+      if (res.writableLength === 0 || res.destroyed) for (const resolve of stream.flushWaiters.splice(0)) resolve();
+    };
     let response;
     try {
       response = await handler({
@@ -188,13 +228,14 @@ export function sseTransport(
     if (stream.endedEarly) end(stream, stream.endedEarly.code, stream.endedEarly.reason);
     res.once("close", () => {
       open.delete(stream);
+      wake();
       void body.return(undefined);
       void stream.session?.close();
     });
     try {
       for await (const chunk of body) {
         if (res.writableEnded || res.destroyed) break;
-        res.write(chunk);
+        res.write(chunk, wake);
         // Unsent bytes, the response's and its socket's: a client that stopped reading.
         if (res.writableLength > config.maxSocketBufferBytes) stream.session?.closeSlowConsumer(SLOW_CONSUMER_REASON);
       }
@@ -202,6 +243,7 @@ export function sseTransport(
       services.logger.error({ requestId: stream.requestId, err }, "sse: a stream failed");
     }
     if (!res.writableEnded) res.end();
+    void stream.session?.close();
   };
 
   return {
