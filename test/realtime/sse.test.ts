@@ -153,4 +153,21 @@ describe("subscriptions over SSE", () => {
       expect([...got, ...resumed]).toEqual([probe, ...flooded]);
     });
   });
+
+  it("a stopping node ends its streams with close code 1001", async () => {
+    const stopping = await startTestServer();
+    let stopped = false;
+    try {
+      const stream = await sseSubscribe(stopping.url, TEST_ADMIN_TOKEN, EVENTS, { since: "0" });
+      streams.push(stream);
+      must(await stopping.gql(PUBLISH, { i: { type: "before.stop" } }, TEST_ADMIN_TOKEN));
+      await stream.received(1);
+      stopped = true;
+      await stopping.app.stop();
+      await within(stream.ended, 15_000, () => "the end of the stream");
+      expect(stream.events.at(-1)!.data).toMatchObject({ errors: [{ extensions: { closeCode: 1001 } }] });
+    } finally {
+      await (stopped ? stopping.db.drop() : stopping.stop());
+    }
+  });
 });
