@@ -1,4 +1,4 @@
-import { ConnectionManager, type Connection } from "./connection.ts";
+import { ConnectionManager, type Connection, type Transport } from "./connection.ts";
 import { MultiverseError } from "./errors.ts";
 import { internalOperations, operations, type MultiverseOperations } from "./generated/operations.ts";
 import { createHttpTransport, type FetchLike, type HttpTransport } from "./http.ts";
@@ -37,6 +37,12 @@ export type MultiverseClientOptions = CredentialOptions & {
   url: string;
   /** The WebSocket URL, when it differs from `url` with `ws:`/`wss:`. */
   wsUrl?: string;
+  /**
+   * What carries subscriptions: one WebSocket (default), or `"sse"`: Server-Sent Events, one
+   * HTTP request per subscription on `url` itself (graphql-sse), for networks whose proxies drop
+   * WebSockets. Both resume, retry and report `connection` alike (see docs/sdk.md).
+   */
+  transport?: Transport;
   /** A `fetch` to use instead of the global one. */
   fetch?: FetchLike;
   /**
@@ -60,9 +66,9 @@ export type MultiverseClientOptions = CredentialOptions & {
    * subscriptions drop their oldest waiting message. Default: 1000.
    */
   bufferSize?: number;
-  /** Ping the server this often to notice a dead connection; 0 turns it off. Default: 10 000. */
+  /** Ping the server this often to notice a dead connection; 0 turns it off. Default: 10 000. WebSocket only. */
   keepAliveMs?: number;
-  /** A ping not answered within this long drops the connection (and reconnects). Default: 5 000. */
+  /** A ping not answered within this long drops the connection (and reconnects). Default: 5 000. WebSocket only. */
   pongTimeoutMs?: number;
 };
 
@@ -174,7 +180,13 @@ export function createMultiverseClient(options: MultiverseClientOptions): Multiv
     throw new TypeError("createMultiverseClient needs { url }, e.g. http://localhost:4000/graphql");
   }
   const url = endpoint(options.url);
-  const wsUrl = options.wsUrl ?? webSocketUrl(url);
+  const transport: Transport = options.transport ?? "websocket";
+  if (transport !== "websocket" && transport !== "sse") {
+    throw new TypeError(
+      `createMultiverseClient: transport must be "websocket" or "sse" (got ${JSON.stringify(transport)})`,
+    );
+  }
+  const wsUrl = transport === "sse" ? url : (options.wsUrl ?? webSocketUrl(url));
   const credential = credentialOf(options);
   const http = createHttpTransport({
     url,
@@ -184,7 +196,9 @@ export function createMultiverseClient(options: MultiverseClientOptions): Multiv
     unavailableRetries: Math.max(0, options.unavailableRetries ?? 5),
   });
   const connection = new ConnectionManager({
+    transport,
     url: wsUrl,
+    fetch: options.fetch,
     webSocketImpl: options.webSocketImpl,
     credential,
     keepAliveMs: options.keepAliveMs ?? 10_000,

@@ -1,6 +1,10 @@
-import { createClient, type Client } from "graphql-ws/client";
+import { createClient } from "graphql-ws/client";
 import { MultiverseError } from "./errors.ts";
-import { isFatalClose, type ConnectionState } from "./protocol.ts";
+import type { FetchLike } from "./http.ts";
+import { isFatalClose, type CloseLike, type ConnectionState } from "./protocol.ts";
+import { createSseSubscriber, type Subscriber } from "./sse.ts";
+
+export type { CloseLike };
 
 /** One change of `ConnectionState`. */
 export interface ConnectionStateChange {
@@ -22,17 +26,18 @@ export interface Connection {
   onChange(listener: (change: ConnectionStateChange) => void): () => void;
 }
 
-/** What a WebSocket close looks like, in browsers, in `ws` and in graphql-ws. */
-export interface CloseLike {
-  code: number;
-  reason: string;
-}
-
 export const isCloseLike = (v: unknown): v is CloseLike =>
   typeof v === "object" && v !== null && typeof (v as CloseLike).code === "number" && "reason" in v;
 
+/** What carries subscriptions: one WebSocket, or one Server-Sent Events stream per subscription. */
+export type Transport = "websocket" | "sse";
+
 export interface ConnectionOptions {
+  transport: Transport;
+  /** The WebSocket URL, or over SSE the GraphQL endpoint. */
   url: string;
+  /** Over SSE: the `fetch` that opens the streams (the global one when undefined). */
+  fetch: FetchLike | undefined;
   webSocketImpl: unknown;
   credential: () => Promise<string | undefined>;
   keepAliveMs: number;
@@ -40,7 +45,12 @@ export interface ConnectionOptions {
 }
 
 /**
- * Owns the graphql-ws client (created on the first subscription) and the connection state.
+ * Owns the subscriptions' client (created on the first subscription) and the connection state.
+ * Over WebSocket, graphql-ws's client and its one socket. Over SSE (`transport: "sse"`),
+ * graphql-sse's client, one stream per subscription: the state then follows the streams together
+ * (`connecting` while the first opens, `connected` once one is open, `reconnecting` when one
+ * broke while subscriptions run, `closed` when none is wanted), and keepAliveMs/pongTimeoutMs do
+ * not apply (the server pings every stream; a dead one fails at the next read).
  * Reconnecting is not graphql-ws's job here: it runs with `retryAttempts: 0`, so a dropped socket
  * fails every running subscription, and each one comes back through `Subscriptions` with fresh
  * variables (`since`), which graphql-ws's own retry (resending the first payload) cannot do.
@@ -48,7 +58,7 @@ export interface ConnectionOptions {
 export class ConnectionManager implements Connection {
   #state: ConnectionState = "closed";
   readonly #listeners = new Set<(change: ConnectionStateChange) => void>();
-  #client: Promise<Client> | undefined;
+  #client: Promise<Subscriber> | undefined;
   /** Subscriptions that are running or waiting to reconnect. */
   #active = 0;
   /** The socket dropped while subscriptions were running: the next connect is a reconnect. */
@@ -94,14 +104,16 @@ export class ConnectionManager implements Connection {
   /** A subscription ended for good. */
   release(): void {
     this.#active = Math.max(0, this.#active - 1);
-    if (this.#active === 0 && this.#state === "reconnecting") {
+    // Over SSE, the last subscription's stream closes with it; a WebSocket reports its own close.
+    const closing = this.#state === "reconnecting" || this.#options.transport === "sse";
+    if (this.#active === 0 && closing) {
       this.#lost = false;
       this.#set("closed");
     }
   }
 
-  /** The graphql-ws client, created on first use. */
-  client(): Promise<Client> {
+  /** The subscriptions' client, created on first use. */
+  client(): Promise<Subscriber> {
     this.#client ??= this.#create().catch((err: unknown) => {
       this.#client = undefined;
       throw err;
@@ -109,14 +121,44 @@ export class ConnectionManager implements Connection {
     return this.#client;
   }
 
-  async #create(): Promise<Client> {
+  /** A carrier closed (a socket, or a stream over SSE): reconnecting, unless nothing runs or it is fatal. */
+  #closed(close: CloseLike | undefined): void {
+    if (close && isFatalClose(close.code)) {
+      this.#lost = false;
+      this.#set("closed", close);
+    } else if (this.#active > 0) {
+      this.#lost = true;
+      this.#set("reconnecting", close);
+    } else {
+      this.#lost = false;
+      this.#set("closed", close);
+    }
+  }
+
+  async #create(): Promise<Subscriber> {
     const { url, credential, keepAliveMs, pongTimeoutMs } = this.#options;
+    if (this.#options.transport === "sse") {
+      return createSseSubscriber(
+        { url, credential, fetch: this.#options.fetch },
+        {
+          // A second stream opening while one is open changes nothing.
+          connecting: () => {
+            if (this.#state !== "connected") this.#set(this.#lost ? "reconnecting" : "connecting");
+          },
+          connected: () => {
+            this.#lost = false;
+            this.#set("connected");
+          },
+          closed: (close) => this.#closed(close),
+        },
+      );
+    }
     const webSocketImpl = await resolveWebSocket(this.#options.webSocketImpl);
     const stopPongTimer = () => {
       clearTimeout(this.#pongTimer);
       this.#pongTimer = undefined;
     };
-    let client: Client | undefined = undefined;
+    let client: ReturnType<typeof createClient> | undefined = undefined;
     client = createClient({
       url,
       webSocketImpl,
@@ -145,17 +187,7 @@ export class ConnectionManager implements Connection {
         },
         closed: (event) => {
           stopPongTimer();
-          const close = isCloseLike(event) ? event : undefined;
-          if (close && isFatalClose(close.code)) {
-            this.#lost = false;
-            this.#set("closed", close);
-          } else if (this.#active > 0) {
-            this.#lost = true;
-            this.#set("reconnecting", close);
-          } else {
-            this.#lost = false;
-            this.#set("closed", close);
-          }
+          this.#closed(isCloseLike(event) ? event : undefined);
         },
       },
     });

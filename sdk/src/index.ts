@@ -6,7 +6,7 @@ export {
   type MultiverseClient,
   type MultiverseClientOptions,
 } from "./client.ts";
-export type { Connection, ConnectionStateChange } from "./connection.ts";
+export type { Connection, ConnectionStateChange, Transport } from "./connection.ts";
 export {
   isMultiverseError,
   MultiverseError,

@@ -59,6 +59,12 @@ export const CloseCode = {
   MandatoryExtension: 1010,
 } as const;
 
+/** What a WebSocket close looks like, in browsers, in `ws` and in graphql-ws (and an SSE stream's end, in the SDK). */
+export interface CloseLike {
+  code: number;
+  reason: string;
+}
+
 /** One of `CloseCode`'s values. */
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

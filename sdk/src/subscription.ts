@@ -349,7 +349,7 @@ export class LiveSubscription<T> implements ResumableSubscription<T> {
     const variables = this.#resume ? this.#resume.variables() : this.#variables;
     const { query, operationName, field, whole } = this.#spec;
     await new Promise<void>((resolve, reject) => {
-      const dispose = client.subscribe<Record<string, unknown>>(
+      const dispose = client.subscribe(
         { query, operationName, variables },
         {
           next: (result) => {

@@ -28,6 +28,7 @@ import { graphiqlForBrowsers } from "./platform/http/graphiql.ts";
 import { healthRoutes } from "./platform/http/health.ts";
 import { requestId } from "./platform/http/request-id.ts";
 import { bounded, refuseWhileStopping, ShutdownState } from "./platform/http/shutdown.ts";
+import { sseTransport } from "./platform/http/sse.ts";
 import { attachWebSocket } from "./platform/http/websocket.ts";
 import { createLogger, type Logger } from "./platform/observability/logger.ts";
 import { Metrics } from "./platform/observability/metrics.ts";
@@ -129,6 +130,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const graceMs = config.shutdownGraceSeconds * 1000;
   const pipeline = new RequestPipeline(await buildGraphQLSchema(), services, metrics);
   const websocket = attachWebSocket(httpServer, pipeline, services, metrics, tracing);
+  const sse = sseTransport(pipeline, services, metrics);
   const steps = pipeline.apolloOptions();
   const apollo = new ApolloServer<Context>({
     ...steps,
@@ -167,6 +169,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     refuseWhileStopping(shutdown),
     express.json({ limit: config.maxRequestBytes }),
     ...(tracing.enabled ? [traceGraphQL(tracing)] : []),
+    sse.handle, // a request that accepts text/event-stream: a subscription over SSE
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = res.locals["requestId"] as string;
@@ -216,6 +219,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     async stop() {
       const deadline = performance.now() + graceMs;
       shutdown.stopping = true; // new requests are refused (503) and /readyz says so, from now
+      sse.close(); // SSE subscribers too (their last event carries 1001)
       await websocket.close(graceMs * 0.4); // subscribers are told to go elsewhere (1001)
       await apollo.stop(); // running requests finish (40% of the grace), then connections close
       httpServer.closeAllConnections();

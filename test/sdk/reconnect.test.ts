@@ -1,7 +1,7 @@
 // The SDK when the connection breaks: a network cut, a dead connection only pings notice, a
 // server restart (1001), a slow consumer (4010), a credential that ends while connected (4011:
 // renewed by a credential function, or refused on reconnect with 4403), and a
-// server that never comes back. Events must resume with nothing lost and nothing repeated.
+// server that never comes back. The server's endings (1001, 4010, 4011) run over both transports. Events must resume with nothing lost and nothing repeated.
 import { createServer, type AddressInfo, type Socket } from "node:net";
 import { print } from "graphql";
 import WebSocket from "ws";
@@ -29,6 +29,8 @@ import { waitUntil } from "../support/wait.ts";
 import { startTcpProxy as startPostgresProxy } from "../support/tcp-proxy.ts";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
 
+/** Both transports: the cases that end a connection run over each. */
+const TRANSPORTS = ["websocket", "sse"] as const;
 const realm = { name: "Board", realmType: "arena", adjacency: "core", resonance: "cosmic" };
 /** Quick retries, so the tests do not wait on backoff. */
 const retry = { minDelayMs: 20, maxDelayMs: 200 };
@@ -190,46 +192,49 @@ describe("SDK: reconnecting", () => {
     expect(changes.find((c) => c.state === "reconnecting")?.closeCode).toBe(4499); // terminated by the client
   });
 
-  it("reconnects after the server restarts (1001) and resumes events without gap or duplicate", async (ctx) => {
-    if (!onRealPostgres()) ctx.skip(); // the restarted server needs the same database
-    const s = await server();
-    const watcher = client({ url: s.url, adminToken: TEST_ADMIN_TOKEN });
-    const changes = track(watcher);
-    const events = watcher.events();
-    const occupants = watcher.roomOccupants({
-      roomId: (
-        await watcher.createRoom({
-          realmId: (await watcher.registerGame({ id: "restart-game", name: "R", developerName: "Ada", realm })).game
-            .realms[0]!.id,
-          name: "Lobby",
-        })
-      ).id,
-    });
-    const got = collect(events);
-    const snapshots = collect(occupants);
-    await events.ready;
-    const before = await publish(publisher(s), 3, "before");
-    await waitUntil("the first events", () => got.values.length === 3);
-    // Its snapshot too: one still on its way when the server goes away is lost with the socket.
-    await waitUntil("the first snapshot", () => snapshots.values.length === 1);
+  it.for(TRANSPORTS)(
+    "reconnects after the server restarts (1001) and resumes events without gap or duplicate (%s)",
+    async (transport, ctx) => {
+      if (!onRealPostgres()) ctx.skip(); // the restarted server needs the same database
+      const s = await server();
+      const watcher = client({ url: s.url, adminToken: TEST_ADMIN_TOKEN, transport });
+      const changes = track(watcher);
+      const events = watcher.events();
+      const occupants = watcher.roomOccupants({
+        roomId: (
+          await watcher.createRoom({
+            realmId: (await watcher.registerGame({ id: "restart-game", name: "R", developerName: "Ada", realm })).game
+              .realms[0]!.id,
+            name: "Lobby",
+          })
+        ).id,
+      });
+      const got = collect(events);
+      const snapshots = collect(occupants);
+      await events.ready;
+      const before = await publish(publisher(s), 3, "before");
+      await waitUntil("the first events", () => got.values.length === 3);
+      // Its snapshot too: one still on its way when the server goes away is lost with the socket.
+      await waitUntil("the first snapshot", () => snapshots.values.length === 1);
 
-    const s2 = await restartTestServer(s);
-    servers = servers.filter((x) => x !== s).concat(s2);
-    const restarted = await publish(publisher(s2), 3, "restarted");
-    await waitUntil("connected again", () => watcher.connection.state === "connected" && got.values.length >= 6);
-    const after = await publish(publisher(s2), 2, "after");
-    await waitUntil("every event", () => got.values.length >= 8);
+      const s2 = await restartTestServer(s);
+      servers = servers.filter((x) => x !== s).concat(s2);
+      const restarted = await publish(publisher(s2), 3, "restarted");
+      await waitUntil("connected again", () => watcher.connection.state === "connected" && got.values.length >= 6);
+      const after = await publish(publisher(s2), 2, "after");
+      await waitUntil("every event", () => got.values.length >= 8);
 
-    expect(seqs(got.values)).toEqual([...before, ...restarted, ...after]);
-    expect(consecutive(seqs(got.values))).toBe(true);
-    const lost = changes.find((c) => c.state === "reconnecting");
-    expect(lost?.closeCode).toBe(1001);
-    // roomOccupants came back too: a fresh snapshot after the reconnect.
-    await waitUntil("a second snapshot", () => snapshots.values.length >= 2);
-    expect(snapshots.values.every((u) => u.change === null)).toBe(true);
-  });
+      expect(seqs(got.values)).toEqual([...before, ...restarted, ...after]);
+      expect(consecutive(seqs(got.values))).toBe(true);
+      const lost = changes.find((c) => c.state === "reconnecting");
+      expect(lost?.closeCode).toBe(1001);
+      // roomOccupants came back too: a fresh snapshot after the reconnect.
+      await waitUntil("a second snapshot", () => snapshots.values.length >= 2);
+      expect(snapshots.values.every((u) => u.change === null)).toBe(true);
+    },
+  );
 
-  it("resumes after the server closes a slow consumer (4010)", async () => {
+  it.for(TRANSPORTS)("resumes after the server closes a slow consumer (4010) (%s)", async (transport) => {
     // Small buffers and big events, so that once the proxy stops reading (and the kernel's TCP
     // buffers, tens of MB on loopback, are full) the server soon gives up on this client.
     const s = await server({
@@ -239,7 +244,7 @@ describe("SDK: reconnecting", () => {
     });
     const p = await proxy(s);
     const direct = publisher(s);
-    const watcher = client({ url: p.url, adminToken: TEST_ADMIN_TOKEN, keepAliveMs: 0 });
+    const watcher = client({ url: p.url, adminToken: TEST_ADMIN_TOKEN, keepAliveMs: 0, transport });
     const changes = track(watcher);
     const events = watcher.events();
     const got = collect(events);
@@ -270,57 +275,63 @@ describe("SDK: reconnecting", () => {
     expect(watcher.connection.state).toBe("connected");
   });
 
-  it("ends with UNAUTHENTICATED when its key is rotated: ended (4011), then refused (4403 is fatal)", async () => {
-    const s = await server();
-    const admin = publisher(s);
-    const { apiKey, game } = await admin.registerGame({ id: "revoked", name: "R", developerName: "Ada", realm });
-    const room = await createMultiverseClient({ url: s.url, apiKey }).createRoom({
-      realmId: game.realms[0]!.id,
-      name: "L",
-    });
-    const watcher = client({ url: s.url, apiKey });
-    const changes = track(watcher);
-    const sub = watcher.roomOccupants({ roomId: room.id });
-    const got = collect(sub);
-    await waitUntil("the snapshot", () => got.values.length === 1);
-    await admin.rotateGameKey({ id: "revoked" }); // the server ends the connection holding the old key…
-    await got.done; // …and the reconnect, with the same old key, is refused
-    const err = got.error() as MultiverseError;
-    expect(err).toBeInstanceOf(MultiverseError);
-    expect(err).toMatchObject({ kind: "graphql", code: "UNAUTHENTICATED", closeCode: 4403 });
-    expect(changes.find((c) => c.state === "reconnecting")?.closeCode).toBe(4011);
-    expect(changes.at(-1)).toMatchObject({ state: "closed", closeCode: 4403 });
-  });
+  it.for(TRANSPORTS)(
+    "ends with UNAUTHENTICATED when its key is rotated: ended (4011), then refused (4403 is fatal) (%s)",
+    async (transport) => {
+      const s = await server();
+      const admin = publisher(s);
+      const { apiKey, game } = await admin.registerGame({ id: "revoked", name: "R", developerName: "Ada", realm });
+      const room = await createMultiverseClient({ url: s.url, apiKey }).createRoom({
+        realmId: game.realms[0]!.id,
+        name: "L",
+      });
+      const watcher = client({ url: s.url, apiKey, transport });
+      const changes = track(watcher);
+      const sub = watcher.roomOccupants({ roomId: room.id });
+      const got = collect(sub);
+      await waitUntil("the snapshot", () => got.values.length === 1);
+      await admin.rotateGameKey({ id: "revoked" }); // the server ends the connection holding the old key…
+      await got.done; // …and the reconnect, with the same old key, is refused
+      const err = got.error() as MultiverseError;
+      expect(err).toBeInstanceOf(MultiverseError);
+      expect(err).toMatchObject({ kind: "graphql", code: "UNAUTHENTICATED", closeCode: 4403 });
+      expect(changes.find((c) => c.state === "reconnecting")?.closeCode).toBe(4011);
+      expect(changes.at(-1)).toMatchObject({ state: "closed", closeCode: 4403 });
+    },
+  );
 
-  it("a player token that expires is renewed by the credential function; events resume without a gap", async () => {
-    const s = await server();
-    const admin = publisher(s);
-    const { apiKey, game } = await admin.registerGame({ id: "renewing", name: "R", developerName: "Ada", realm });
-    const gameClient = client({ url: s.url, apiKey });
-    const player = await gameClient.upsertPlayer({ externalId: "renewing-player", displayName: "Renewing" });
-    // The first token lives 2 s (the server's own lifetime is at least 30 s); after it, the
-    // function asks the game for a fresh one, as a game client would ask its game server.
-    const short = await new PlayerTokens(TEST_JWT_SECRET, 2).issue({ playerId: player.id, gameId: game.id });
-    let renewed = 0;
-    const token = async () => {
-      if (short.expiresAt.getTime() - Date.now() > 500) return short.token;
-      renewed++;
-      return (await gameClient.issuePlayerToken({ playerId: player.id })).token;
-    };
-    const watcher = client({ url: s.url, token });
-    const changes = track(watcher);
-    const got = collect(watcher.events({}));
-    await waitUntil("connected", () => watcher.connection.state === "connected");
-    const published = await publish(admin, 3, "before", player.id);
-    await waitUntil("the first events", () => got.values.length === 3);
-    await waitUntil("the expiry to end the connection", () => changes.some((c) => c.closeCode === 4011), 10_000);
-    published.push(...(await publish(admin, 3, "after", player.id)));
-    await waitUntil("the events after the renewal", () => got.values.length >= 6);
-    expect(seqs(got.values)).toEqual(published);
-    expect(consecutive(seqs(got.values))).toBe(true);
-    expect(renewed).toBeGreaterThan(0);
-    expect(watcher.connection.state).toBe("connected");
-  });
+  it.for(TRANSPORTS)(
+    "a player token that expires is renewed by the credential function; events resume without a gap (%s)",
+    async (transport) => {
+      const s = await server();
+      const admin = publisher(s);
+      const { apiKey, game } = await admin.registerGame({ id: "renewing", name: "R", developerName: "Ada", realm });
+      const gameClient = client({ url: s.url, apiKey });
+      const player = await gameClient.upsertPlayer({ externalId: "renewing-player", displayName: "Renewing" });
+      // The first token lives 2 s (the server's own lifetime is at least 30 s); after it, the
+      // function asks the game for a fresh one, as a game client would ask its game server.
+      const short = await new PlayerTokens(TEST_JWT_SECRET, 2).issue({ playerId: player.id, gameId: game.id });
+      let renewed = 0;
+      const token = async () => {
+        if (short.expiresAt.getTime() - Date.now() > 500) return short.token;
+        renewed++;
+        return (await gameClient.issuePlayerToken({ playerId: player.id })).token;
+      };
+      const watcher = client({ url: s.url, token, transport });
+      const changes = track(watcher);
+      const got = collect(watcher.events({}));
+      await waitUntil("connected", () => watcher.connection.state === "connected");
+      const published = await publish(admin, 3, "before", player.id);
+      await waitUntil("the first events", () => got.values.length === 3);
+      await waitUntil("the expiry to end the connection", () => changes.some((c) => c.closeCode === 4011), 10_000);
+      published.push(...(await publish(admin, 3, "after", player.id)));
+      await waitUntil("the events after the renewal", () => got.values.length >= 6);
+      expect(seqs(got.values)).toEqual(published);
+      expect(consecutive(seqs(got.values))).toBe(true);
+      expect(renewed).toBeGreaterThan(0);
+      expect(watcher.connection.state).toBe("connected");
+    },
+  );
 
   it("gives up with NETWORK_ERROR after `retry.attempts` failed reconnects", async () => {
     const s = await server();

@@ -1,5 +1,7 @@
 // The SDK's subscriptions against a real server: what each one delivers, stopping with break,
-// stop() or an AbortSignal, the connection state, and the errors that end a subscription.
+// stop() or an AbortSignal, the connection state, and the errors that end a subscription. Every
+// case runs over both transports (WebSocket, and SSE: `transport: "sse"`), but the limit of
+// subscriptions per connection, which only a WebSocket has.
 import { print } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -44,7 +46,7 @@ async function thrown(it: AsyncIterable<unknown>): Promise<MultiverseError> {
   throw new Error("the loop ended without an error");
 }
 
-describe("SDK: subscriptions", () => {
+describe.each(["websocket", "sse"] as const)("SDK: subscriptions over %s", (transport) => {
   let s: TestServer;
   let admin: MultiverseClient;
   let mv: MultiverseClient;
@@ -52,8 +54,14 @@ describe("SDK: subscriptions", () => {
   let roomId: string;
   let realmId: string;
   const clients: MultiverseClient[] = [];
+  /** Event streams the clients opened (over SSE, one per subscription; none over WebSocket). */
+  let streamsOpened = 0;
+  const countingFetch = (input: string, init: RequestInit) => {
+    if (new Headers(init.headers).get("accept") === "text/event-stream") streamsOpened++;
+    return fetch(input, init);
+  };
   const client = (options: Partial<Parameters<typeof createMultiverseClient>[0]> = {}) => {
-    const c = createMultiverseClient({ url: s.url, apiKey, ...options } as Parameters<
+    const c = createMultiverseClient({ url: s.url, apiKey, transport, fetch: countingFetch, ...options } as Parameters<
       typeof createMultiverseClient
     >[0]);
     clients.push(c);
@@ -68,7 +76,7 @@ describe("SDK: subscriptions", () => {
 
   beforeAll(async () => {
     s = await startTestServer({ TICK_HZ: "20", MAX_SUBSCRIPTIONS_PER_CONNECTION: "3" });
-    admin = createMultiverseClient({ url: s.url, adminToken: TEST_ADMIN_TOKEN });
+    admin = createMultiverseClient({ url: s.url, adminToken: TEST_ADMIN_TOKEN, transport });
     clients.push(admin);
     const registered = await admin.registerGame({
       id: "space-chess",
@@ -114,6 +122,7 @@ describe("SDK: subscriptions", () => {
     sub.stop();
     await waitUntil("closed after the last subscription", () => c.connection.state === "closed");
     expect(states).toEqual(["connecting", "connected", "closed"]);
+    expect(streamsOpened > 0).toBe(transport === "sse");
     off();
     c.roomOccupants({ roomId }).stop();
     expect(states).toHaveLength(3);
@@ -336,7 +345,8 @@ describe("SDK: subscriptions", () => {
       expect((await thrown(stranger.events())).code).toBe("UNAUTHENTICATED");
     });
 
-    it("too many subscriptions on one connection (RATE_LIMITED)", async () => {
+    // Over SSE, every subscription is its own stream: only the game's quotas count them.
+    it.skipIf(transport === "sse")("too many subscriptions on one connection (RATE_LIMITED)", async () => {
       const c = client();
       const subs = [1, 2, 3].map(() => c.roomOccupants({ roomId }));
       await Promise.all(subs.map((sub) => take(sub, 1)));

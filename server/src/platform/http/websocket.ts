@@ -19,7 +19,7 @@ import {
   gameOf,
   PresenceUnavailableError,
   QuotaFullError,
-  type SessionDeps,
+  sessionDeps,
 } from "../realtime/connection-session.ts";
 import type { Services } from "../services.ts";
 
@@ -76,20 +76,11 @@ export function attachWebSocket(
   metrics: Metrics,
   tracing: Tracing,
 ): { close(graceMs: number): Promise<void> } {
-  const { config, logger, realtime } = services;
+  const { config, logger } = services;
   // A frame may be as large as an HTTP body, no larger: ws closes a bigger one with 1009 before
   // reading it whole (its own default, 100 MiB, would be read and parsed first).
   const frames = new NextFrames();
-  // What every connection's session needs: one object for all of them.
-  const sessionDeps: SessionDeps = {
-    presence: realtime.presence,
-    credentials: realtime.credentials,
-    metrics,
-    logger,
-    maxSubscriptions: config.maxSubscriptionsPerConnection,
-    maxQueueBytes: config.maxConnectionQueueBytes,
-    quotas: services.quotas,
-  };
+  const deps = sessionDeps(services, metrics);
   const wss = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: config.maxRequestBytes });
 
   // ws closes a socket on a client's protocol fault (a frame over maxPayload, a malformed frame:
@@ -121,7 +112,7 @@ export function attachWebSocket(
           if (socket.readyState === socket.OPEN) socket.close(code, reason);
         };
         // Created before the first await, so a close that comes meanwhile reaches it (onClose).
-        const session = new ConnectionSession(sessionDeps, endSocket);
+        const session = new ConnectionSession(deps, endSocket);
         ctx.extra.session = session;
         ctx.extra.connectionId = randomUUID();
         let principal;

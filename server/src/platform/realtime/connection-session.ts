@@ -8,6 +8,7 @@ import type { ReplayGate } from "./event-stream.ts";
 import type { Presence } from "./presence.ts";
 import { ByteBudget } from "./bounded-queue.ts";
 import type { GameQuotas } from "../quotas/game-quotas.ts";
+import type { Services } from "../services.ts";
 
 export interface SessionDeps {
   presence: Presence;
@@ -19,6 +20,20 @@ export interface SessionDeps {
   maxQueueBytes: number;
   /** The games' connection and subscription quotas on this node. */
   quotas: GameQuotas;
+}
+
+/** What every connection's session needs, from the node's services: one object for all of them. */
+export function sessionDeps(services: Services, metrics: Metrics): SessionDeps {
+  const { config, realtime, logger } = services;
+  return {
+    presence: realtime.presence,
+    credentials: realtime.credentials,
+    metrics,
+    logger,
+    maxSubscriptions: config.maxSubscriptionsPerConnection,
+    maxQueueBytes: config.maxConnectionQueueBytes,
+    quotas: services.quotas,
+  };
 }
 
 /** Thrown by `open` when the connection's game holds its connection quota on this node: the transport closes with 1013. */
