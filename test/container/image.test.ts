@@ -9,14 +9,14 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { migrationNames, withDatabase } from "../support/database.ts";
-import { docker, dockerUnavailable, localBaseImage } from "../support/docker.ts";
+import { buildProjectImage, docker, dockerUnavailable, PROJECT_IMAGE } from "../support/docker.ts";
 import { gql } from "../support/graphql.ts";
 import { freePort } from "../support/redis-server.ts";
 import { TEST_ADMIN_TOKEN, TEST_JWT_SECRET } from "../support/server.ts";
 import { waitUntil } from "../support/wait.ts";
 import { connectWs, subscribe } from "../support/ws.ts";
 
-const IMAGE = "multiverse-test:latest";
+const IMAGE = PROJECT_IMAGE;
 const run = randomBytes(4).toString("hex");
 
 /** Runs `sql` on the test Postgres server's admin database. */
@@ -62,10 +62,7 @@ describe.skipIf(dockerUnavailable())("the container image", () => {
 
   beforeAll(async () => {
     if (!inject("postgresUrl") || !inject("redisUrl")) throw new Error("the container suite needs Postgres and Redis");
-    const base = await localBaseImage();
-    const builtIn = performance.now();
-    await docker(["build", "--network", "host", "--build-arg", `BASE_IMAGE=${base}`, "-t", IMAGE, "."], 20 * 60_000);
-    console.log(`built ${IMAGE} from ${base} in ${Math.round((performance.now() - builtIn) / 1000)} s`);
+    await buildProjectImage();
     await adminQuery(`CREATE DATABASE "${dbName}"`);
     databaseUrl = withDatabase(inject("postgresUrl"), dbName);
     a = node("a", await freePort());

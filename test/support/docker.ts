@@ -1,4 +1,6 @@
 import { execFile, execFileSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { inCI } from "./availability.ts";
 import { ROOT } from "./process.ts";
@@ -49,14 +51,67 @@ export async function docker(args: string[], timeoutMs = 60_000): Promise<string
 }
 
 /**
+ * Image builds wait for each other (vitest runs two test files at once): the second one to ask
+ * for an image finds it built, or its layers cached, instead of building it beside the first.
+ */
+async function oneBuildAtATime(command: string, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run("flock", [join(tmpdir(), "multiverse-image-build.lock"), command, ...args], {
+      cwd: ROOT,
+      timeout: 30 * 60_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return stdout.trim();
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`${command} ${args.join(" ")} failed: ${e.message}\n${e.stderr ?? ""}`, { cause: err });
+  }
+}
+
+/**
  * The base image for the build: the tag scripts/container/build-base-image.sh prints, after
  * building it the first time (a few minutes: debootstrap); later runs find it by that tag.
  */
 export async function localBaseImage(): Promise<string> {
-  const { stdout } = await run(`${ROOT}scripts/container/build-base-image.sh`, [], {
-    cwd: ROOT,
-    timeout: 15 * 60_000,
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  return stdout.trim().split("\n").pop()!;
+  return (await oneBuildAtATime(`${ROOT}scripts/container/build-base-image.sh`, [])).split("\n").pop()!;
+}
+
+/** The tag the container suites give the repository's image (Dockerfile). */
+export const PROJECT_IMAGE = "multiverse-test:latest";
+
+/**
+ * Builds the repository's Dockerfile on the local base (with the host's network, as every
+ * build here) as PROJECT_IMAGE; a second call finds every layer cached.
+ */
+export async function buildProjectImage(): Promise<void> {
+  const base = await localBaseImage();
+  const startedAt = performance.now();
+  await oneBuildAtATime("docker", [
+    "build",
+    "--network",
+    "host",
+    "--build-arg",
+    `BASE_IMAGE=${base}`,
+    "-t",
+    PROJECT_IMAGE,
+    ".",
+  ]);
+  console.log(`built ${PROJECT_IMAGE} from ${base} in ${Math.round((performance.now() - startedAt) / 1000)} s`);
+}
+
+/**
+ * Local stand-ins for the official images docker-compose.yml names (test/container/stand-ins):
+ * the tag of each, built on the local base.
+ */
+export async function buildStandIns(): Promise<{ postgres: string; redis: string; caddy: string }> {
+  const base = await localBaseImage();
+  const tags = { postgres: "", redis: "", caddy: "" };
+  for (const target of ["postgres", "redis", "caddy"] as const) {
+    tags[target] = `multiverse-stand-in-${target}:latest`;
+    await oneBuildAtATime("docker", [
+      ...["build", "--network", "host", "--build-arg", `BASE_IMAGE=${base}`, "--target", target],
+      ...["-t", tags[target], "test/container/stand-ins"],
+    ]);
+  }
+  return tags;
 }
