@@ -96,6 +96,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const tracing = startTracing(config.tracing);
   const prisma = createPrismaClient(databaseUrl, {
     embedded: embedded !== undefined,
+    connections: config.databasePoolSize,
+    timeoutMs: config.databasePoolTimeoutMs,
     onQuery: () => metrics.dbQueries.inc(),
   });
   // Connections are named per process (`multiverse-<host>-<pid>-cmd|sub`), so CLIENT LIST tells nodes apart.

@@ -4,6 +4,7 @@
 // may see and set them, and a game hammering at all its limits while another game's latency
 // stays within a bound read from a baseline taken in the same test.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { latencyBound } from "../support/abuse.ts";
 import { createRoom, must, registerGame, upsertPlayer } from "../support/fixtures.ts";
 import type { GqlResult } from "../support/graphql.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
@@ -265,8 +266,12 @@ describe("per-game quotas", () => {
     expect(refusals.connections).toBeGreaterThan(0);
     expect(refusals.players).toBeGreaterThan(0);
     expect(refusals.rooms).toBeGreaterThan(0);
+    // One line, so the figures can be quoted (docs/testing.md).
+    console.log(
+      `game quotas: the quiet game's p99 ${baseline.toFixed(1)} ms alone, ${during.toFixed(1)} ms while the other hammered (bound ${latencyBound(baseline).toFixed(1)} ms)`,
+    );
     expect(during, `the quiet game's p99 while the other hammered (baseline ${baseline.toFixed(1)} ms)`).toBeLessThan(
-      baseline * 10 + 50,
+      latencyBound(baseline),
     );
     await Promise.all(held.map(dispose));
   });

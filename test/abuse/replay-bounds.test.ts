@@ -6,6 +6,7 @@
 // WEBSOCKET_KEEPALIVE_SECONDS=1). Meanwhile a normal client's latency stays within
 // a bound read from a baseline in the same test, and the server's heap within a budget.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { latency, latencyBound, median, watchHeap } from "../support/abuse.ts";
 import { appendEvents } from "../support/event-log.ts";
 import { metricValue } from "../support/metrics.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
@@ -31,17 +32,16 @@ describe("replays of a log of large events", () => {
     await s?.stop();
   });
 
-  const normalQuery = async (): Promise<number> => {
-    const t0 = performance.now();
-    const res = await fetch(`${s.url}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
-      body: JSON.stringify({ query: "{ games { id } }" }),
+  /** How long a normal client's query takes (it must be answered). */
+  const normalQuery = () =>
+    latency(async () => {
+      const res = await fetch(`${s.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+        body: JSON.stringify({ query: "{ games { id } }" }),
+      });
+      expect(((await res.json()) as { errors?: unknown }).errors).toBeUndefined();
     });
-    expect(((await res.json()) as { errors?: unknown }).errors).toBeUndefined();
-    return performance.now() - t0;
-  };
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
   it("replays every event whole and in order, in pages of at most 1 MiB", async () => {
     const c = connectWs(s.url, TEST_ADMIN_TOKEN);
@@ -63,9 +63,7 @@ describe("replays of a log of large events", () => {
     const idle = await connections();
     const baseline: number[] = [];
     for (let i = 0; i < 20; i++) baseline.push(await normalQuery());
-    const heapBefore = process.memoryUsage().heapUsed;
-    let peak = heapBefore;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 5);
+    const heap = watchHeap();
     const c = connectWs(s.url, TEST_ADMIN_TOKEN);
     try {
       await c.connected;
@@ -81,14 +79,14 @@ describe("replays of a log of large events", () => {
         during.push(await normalQuery());
       } while ((await connections()) > idle || during.length < 10);
       expect(median(during), `normal latency during the replays (baseline ${median(baseline)} ms)`).toBeLessThan(
-        median(baseline) * 10 + 50,
+        latencyBound(median(baseline)),
       );
     } finally {
-      clearInterval(sampler);
+      heap.stop();
       c.socket()?.resume();
       await c.dispose();
     }
-    expect(peak - heapBefore, "heap growth while the replays were stuck").toBeLessThan(MEMORY_BUDGET_BYTES);
+    expect(heap.growth(), "heap growth while the replays were stuck").toBeLessThan(MEMORY_BUDGET_BYTES);
   });
 
   it("reads at most 2 replay pages at once per connection and MAX_CONCURRENT_REPLAYS (4) per node", async () => {

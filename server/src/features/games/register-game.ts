@@ -24,7 +24,7 @@ interface NewGame {
 /** Most registrations one statement inserts. */
 const MAX_BATCH = 500;
 /**
- * Statements in flight at once (of the pool's 10 connections): registrations need no order
+ * Statements in flight at once (of the pool's DATABASE_POOL_SIZE, 10 by default): registrations need no order
  * among them, so a batch waits for a free statement rather than for the one before it to commit.
  */
 const FLUSHES = 4;

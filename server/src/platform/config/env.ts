@@ -8,6 +8,10 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().min(1).default("127.0.0.1"),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  // Postgres connections one node holds at most, and how long a query waits for a free one
+  // before it is answered SERVICE_UNAVAILABLE (embedded PGlite: always one connection).
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  DATABASE_POOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   DATA_DIR: z.string().min(1).default(".data"),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   REDIS_KEY_PREFIX: z
@@ -52,7 +56,7 @@ const schema = z.object({
     .default(10 * 1024 ** 3),
   EVENT_RETENTION_HOURS: z.coerce.number().min(0.01).max(87_600).default(168),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(1000).default(50),
-  // Replay reads running at once on a node; the pool (10) keeps the rest for ticks and logins.
+  // Replay reads running at once on a node; the pool (DATABASE_POOL_SIZE) keeps the rest for ticks and logins.
   MAX_CONCURRENT_REPLAYS: z.coerce.number().int().min(1).max(100).default(4),
   // 256 x MAX_EVENT_DATA_BYTES bounds what one stalled subscription can hold (16 MiB by default).
   SUBSCRIPTION_BUFFER_SIZE: z.coerce.number().int().min(10).max(1_000_000).default(256),
@@ -92,6 +96,10 @@ export interface Config {
   host: string;
   /** Absent: embedded PGlite under `dataDir`. */
   databaseUrl: string | undefined;
+  /** Postgres connections this node holds at most (embedded PGlite: one, whatever this says). */
+  databasePoolSize: number;
+  /** How long a query waits for a free connection (or to connect) before it fails as transient. */
+  databasePoolTimeoutMs: number;
   dataDir: string;
   /** Absent: the in-memory bus (one process only). */
   redisUrl: string | undefined;
@@ -181,6 +189,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    databasePoolTimeoutMs: e.DATABASE_POOL_TIMEOUT_MS,
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,

@@ -12,8 +12,13 @@ export interface PrismaClientOptions {
    * refuses it: "prepared statement already exists").
    */
   embedded?: boolean;
-  /** Most connections in the pool; default 10 (1 when `embedded`). */
+  /** Most connections in the pool; default 10 (1 when `embedded`, whatever this says). */
   connections?: number;
+  /**
+   * How long a query waits for a free connection, or for a new one to connect, before it fails
+   * ("timeout exceeded when trying to connect": transient, so SERVICE_UNAVAILABLE); default 5000 ms.
+   */
+  timeoutMs?: number;
   /** Called for every statement sent to Postgres (BEGIN and COMMIT included): the query counter. */
   onQuery?: () => void;
 }
@@ -52,13 +57,13 @@ const statementName = ({ sql }: { sql: string }): string => PREPARED.exec(sql)?.
  */
 export function createPrismaClient(
   url: string,
-  { embedded = false, connections = embedded ? 1 : 10, onQuery }: PrismaClientOptions = {},
+  { embedded = false, connections = 10, timeoutMs = 5_000, onQuery }: PrismaClientOptions = {},
 ): PrismaClient {
   const adapter = new PrismaPg(
     {
       connectionString: url,
-      max: connections,
-      connectionTimeoutMillis: 5_000,
+      max: embedded ? 1 : connections,
+      connectionTimeoutMillis: timeoutMs,
       ...(onQuery ? { Client: countingClient(onQuery) } : {}),
     },
     embedded ? {} : { statementNameGenerator: statementName },

@@ -5,7 +5,8 @@ import { GRAPHQL_TRANSPORT_WS_PROTOCOL } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { bearerCredential } from "../auth/authenticate.ts";
-import { apiError, ErrorCode } from "../errors/errors.ts";
+import { apiError, ErrorCode, serviceUnavailable } from "../errors/errors.ts";
+import { isTransient } from "../errors/transient.ts";
 import { SLOW_CONSUMER_REASON, type Context } from "../graphql/context.ts";
 import { subscriptionSink } from "../graphql/subscription-sink.ts";
 import type { RequestPipeline } from "../graphql/pipeline.ts";
@@ -65,7 +66,8 @@ function credentialOf(params: Readonly<Record<string, unknown>> | undefined): st
  * socket concerns live here; the request pipeline authenticates, builds contexts, applies the
  * limits and masks errors, and a ConnectionSession holds what the connection holds (presence,
  * the credential watch, its subscriptions). A missing or bad credential closes the socket with
- * 4403; a frame larger than an HTTP body closes it with 1009; a subscription refused on its own (BAD_USER_INPUT, RATE_LIMITED) leaves the connection
+ * 4403; a dependency away for a moment (Postgres, the pool, presence) or the game's connections
+ * quota full, with 1013; a frame larger than an HTTP body closes it with 1009; a subscription refused on its own (BAD_USER_INPUT, RATE_LIMITED) leaves the connection
  * open. A connection holds at most `MAX_SUBSCRIPTIONS_PER_CONNECTION`; one whose unsent bytes
  * pass `MAX_SOCKET_BUFFER_BYTES` is closed as a slow consumer (4010).
  */
@@ -132,8 +134,20 @@ export function attachWebSocket(
           return await session.open(principal);
         } catch (err) {
           // Presence away for a moment, or the game's connections quota full: worth a retry later.
-          if (!(err instanceof PresenceUnavailableError) && !(err instanceof QuotaFullError)) throw err;
-          endSocket(CloseCode.TryAgain, err.message.slice(0, 120));
+          if (err instanceof PresenceUnavailableError || err instanceof QuotaFullError) {
+            endSocket(CloseCode.TryAgain, err.message.slice(0, 120));
+          } else if (isTransient(err)) {
+            // The game's quotas could not be read (the database away, the pool exhausted): 1013 too.
+            logger.warn(
+              { requestId: ctx.extra.connectionId, err },
+              "websocket: could not open: a dependency is unavailable",
+            );
+            endSocket(CloseCode.TryAgain, serviceUnavailable().message);
+          } else {
+            // graphql-ws would close with the error's own message and print its stack to stderr.
+            logger.error({ requestId: ctx.extra.connectionId, err }, "websocket: unexpected error while opening");
+            endSocket(CloseCode.InternalServerError, "Internal server error");
+          }
           return false;
         }
       },
