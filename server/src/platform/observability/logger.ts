@@ -2,9 +2,32 @@ import { pino, type DestinationStream, type Logger } from "pino";
 
 export type { Logger };
 
+/** Where an error was thrown: the first frame of its stack (source-mapped with `--enable-source-maps`). */
+function thrownAt(stack: string | undefined): string | undefined {
+  return stack
+    ?.split("\n")
+    .find((line) => /^\s+at /.test(line))
+    ?.trim()
+    .slice(3);
+}
+
+/** What the log says of an error (`{ err }`): its type, message, code, where it was thrown, and its cause's. */
+export function errorFields(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const { code } = err as { code?: unknown };
+  return {
+    type: err.name,
+    message: err.message,
+    ...(code !== undefined ? { code } : {}),
+    ...(thrownAt(err.stack) ? { at: thrownAt(err.stack) } : {}),
+    ...(err.cause !== undefined ? { cause: errorFields(err.cause) } : {}),
+  };
+}
+
 /**
- * Structured JSON logs on stdout (or `destination`). Credentials are redacted wherever they
- * could appear; error stacks are logged, never sent to clients.
+ * Structured JSON logs on stdout (or `destination`), one line per entry. Credentials are
+ * redacted wherever they could appear. An error (`{ err }`) is logged as its type, message,
+ * code and the one frame where it was thrown, never its stack; clients get none of it.
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
@@ -12,6 +35,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       level,
       base: { service: "multiverse" },
       timestamp: pino.stdTimeFunctions.isoTime,
+      serializers: { err: errorFields },
       redact: {
         paths: [
           "req.headers.authorization",
