@@ -245,5 +245,8 @@ describe("SDK package", () => {
     quickstart.child.kill("SIGTERM"); // it watches until stopped
     await quickstart.exited;
     expect(outputLines(quickstart.output())).toEqual(["snapshot", "JOINED Ada", ""]);
+    console.log(
+      `${pack!.filename}, installed with ws and graphql; \`node quickstart.js\` printed:\n${quickstart.output()}`,
+    );
   }, 240_000);
 });
