@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { onRealPostgres } from "../support/database.ts";
 import { registerGame } from "../support/fixtures.ts";
 import { type GqlResult } from "../support/graphql.ts";
+import { sseSubscribe } from "../support/sse.ts";
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
 import { waitUntil } from "../support/wait.ts";
 import { connectWs } from "../support/ws.ts";
@@ -130,7 +131,7 @@ describe.skipIf(!onRealPostgres())("the database pool exhausted", () => {
   describe("a remembered credential whose game's quotas must be read", () => {
     const server = smallPoolServer(300, "pool-quotas");
 
-    it("closes the WebSocket with 1013, not 4500, and opens it once the pool is free", async () => {
+    it("closes the WebSocket with 1013, not 4500, answers SSE 503, and opens it once the pool is free", async () => {
       const { s, game } = server;
       // The key is remembered from this connection on; the override makes the node forget the quotas.
       await expectOpens(s, game.apiKey);
@@ -149,6 +150,17 @@ describe.skipIf(!onRealPostgres())("the database pool exhausted", () => {
         expect(stderr).not.toHaveBeenCalled();
         const logged = s.logs.filter((l) => l["msg"] === "websocket: could not open: a dependency is unavailable");
         expect(logged).toHaveLength(1);
+        // Over SSE the same failure is a 503 before the stream opens.
+        const stream = await sseSubscribe(s.url, game.apiKey, "subscription { ticks { number } }");
+        expect(stream.status).toBe(503);
+        expect(stream.body).toEqual({
+          errors: [
+            {
+              message: expect.stringMatching(/unavailable for a moment/),
+              extensions: { code: "SERVICE_UNAVAILABLE", retryAfterMs: 1000 },
+            },
+          ],
+        });
       } finally {
         stderr.mockRestore();
         await hold.release();

@@ -4,20 +4,14 @@ import type { ExecutionArgs, GraphQLError } from "graphql";
 import { createHandler, isAsyncIterable, type OperationContext, type Request as SseRequest } from "graphql-sse";
 import type { Principal } from "../auth/principal.ts";
 import { bearerCredential } from "../auth/authenticate.ts";
-import { apiError, ErrorCode } from "../errors/errors.ts";
+import { apiError, ErrorCode, serviceUnavailable } from "../errors/errors.ts";
 import { formatError } from "../errors/format-error.ts";
 import { SLOW_CONSUMER_REASON } from "../graphql/context.ts";
 import type { RequestPipeline } from "../graphql/pipeline.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { CloseCode } from "../../../../sdk/src/protocol.ts";
 import { quotaExceeded } from "../quotas/game-quotas.ts";
-import {
-  ConnectionSession,
-  gameOf,
-  PresenceUnavailableError,
-  QuotaFullError,
-  sessionDeps,
-} from "../realtime/connection-session.ts";
+import { ConnectionSession, gameOf, openRefusal, sessionDeps } from "../realtime/connection-session.ts";
 import type { Services } from "../services.ts";
 
 /** The one subscription of a stream (distinct connections mode: one operation per request). */
@@ -139,10 +133,17 @@ export function sseTransport(
       stream.session = session;
       try {
         if (await session.open(stream.principal!)) return;
-        return refusal(503, apiError(ErrorCode.ServiceUnavailable, "The stream closed while it opened"));
+        return refusal(503, serviceUnavailable("The stream closed while it opened"));
       } catch (err) {
-        if (!(err instanceof PresenceUnavailableError) && !(err instanceof QuotaFullError)) throw err;
-        return refusal(503, apiError(ErrorCode.ServiceUnavailable, err.message));
+        const refused = openRefusal(err);
+        if (!refused) throw err;
+        if (refused.dependency) {
+          services.logger.warn(
+            { requestId: stream.requestId, err },
+            "sse: could not open: a dependency is unavailable",
+          );
+        }
+        return refusal(503, serviceUnavailable(refused.reason));
       }
     },
     onSubscribe: (req: SseRequest<unknown, Stream>, params) => {

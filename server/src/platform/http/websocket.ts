@@ -5,8 +5,7 @@ import { GRAPHQL_TRANSPORT_WS_PROTOCOL } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { bearerCredential } from "../auth/authenticate.ts";
-import { apiError, ErrorCode, serviceUnavailable } from "../errors/errors.ts";
-import { isTransient } from "../errors/transient.ts";
+import { apiError, ErrorCode } from "../errors/errors.ts";
 import { SLOW_CONSUMER_REASON, type Context } from "../graphql/context.ts";
 import { subscriptionSink } from "../graphql/subscription-sink.ts";
 import type { RequestPipeline } from "../graphql/pipeline.ts";
@@ -15,13 +14,7 @@ import type { Tracing } from "../observability/tracing.ts";
 import { traceOperation } from "./trace-requests.ts";
 import { CloseCode } from "../../../../sdk/src/protocol.ts";
 import { quotaExceeded } from "../quotas/game-quotas.ts";
-import {
-  ConnectionSession,
-  gameOf,
-  PresenceUnavailableError,
-  QuotaFullError,
-  sessionDeps,
-} from "../realtime/connection-session.ts";
+import { ConnectionSession, gameOf, openRefusal, sessionDeps } from "../realtime/connection-session.ts";
 import type { Services } from "../services.ts";
 
 /**
@@ -133,16 +126,15 @@ export function attachWebSocket(
         try {
           return await session.open(principal);
         } catch (err) {
-          // Presence away for a moment, or the game's connections quota full: worth a retry later.
-          if (err instanceof PresenceUnavailableError || err instanceof QuotaFullError) {
-            endSocket(CloseCode.TryAgain, err.message.slice(0, 120));
-          } else if (isTransient(err)) {
-            // The game's quotas could not be read (the database away, the pool exhausted): 1013 too.
-            logger.warn(
-              { requestId: ctx.extra.connectionId, err },
-              "websocket: could not open: a dependency is unavailable",
-            );
-            endSocket(CloseCode.TryAgain, serviceUnavailable().message);
+          const refused = openRefusal(err);
+          if (refused) {
+            if (refused.dependency) {
+              logger.warn(
+                { requestId: ctx.extra.connectionId, err },
+                "websocket: could not open: a dependency is unavailable",
+              );
+            }
+            endSocket(CloseCode.TryAgain, refused.reason);
           } else {
             // graphql-ws would close with the error's own message and print its stack to stderr.
             logger.error({ requestId: ctx.extra.connectionId, err }, "websocket: unexpected error while opening");

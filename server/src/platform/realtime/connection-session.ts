@@ -1,5 +1,7 @@
 import pLimit, { type LimitFunction } from "p-limit";
 import type { Principal } from "../auth/principal.ts";
+import { serviceUnavailable } from "../errors/errors.ts";
+import { isTransient } from "../errors/transient.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { CloseCode } from "../../../../sdk/src/protocol.ts";
@@ -52,6 +54,20 @@ export function gameOf(p: Principal | undefined): string | undefined {
 /** Thrown by `open` when presence could not be recorded: the transport closes with 1013. */
 export class PresenceUnavailableError extends Error {
   override name = "PresenceUnavailableError";
+}
+
+/**
+ * Why `open` failed in a way worth trying again later, for the transport to say so (WebSocket
+ * 1013, SSE 503): presence not recorded, the game's connections quota full, or a dependency
+ * away for a moment (`dependency`: the game's quotas could not be read, Postgres away or the
+ * pool exhausted). Undefined for anything else, which is the server's own error.
+ */
+export function openRefusal(err: unknown): { reason: string; dependency: boolean } | undefined {
+  if (err instanceof PresenceUnavailableError || err instanceof QuotaFullError) {
+    return { reason: err.message.slice(0, 120), dependency: false };
+  }
+  if (isTransient(err)) return { reason: serviceUnavailable().message, dependency: true };
+  return undefined;
 }
 
 /** Replay reads one connection may run at once: its other subscriptions wait their turn. */
