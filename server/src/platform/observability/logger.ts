@@ -11,16 +11,20 @@ function thrownAt(stack: string | undefined): string | undefined {
     .slice(3);
 }
 
+/** Causes followed at most: a chain that loops (an error its own cause) still ends. */
+const MAX_CAUSES = 5;
+
 /** What the log says of an error (`{ err }`): its type, message, code, where it was thrown, and its cause's. */
-export function errorFields(err: unknown): Record<string, unknown> {
+function errorFields(err: unknown, depth = 0): Record<string, unknown> {
   if (!(err instanceof Error)) return { message: String(err) };
   const { code } = err as { code?: unknown };
+  const at = thrownAt(err.stack);
   return {
     type: err.name,
     message: err.message,
     ...(code !== undefined ? { code } : {}),
-    ...(thrownAt(err.stack) ? { at: thrownAt(err.stack) } : {}),
-    ...(err.cause !== undefined ? { cause: errorFields(err.cause) } : {}),
+    ...(at ? { at } : {}),
+    ...(err.cause !== undefined && depth < MAX_CAUSES ? { cause: errorFields(err.cause, depth + 1) } : {}),
   };
 }
 
@@ -35,7 +39,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       level,
       base: { service: "multiverse" },
       timestamp: pino.stdTimeFunctions.isoTime,
-      serializers: { err: errorFields },
+      serializers: { err: (err: unknown) => errorFields(err) },
       redact: {
         paths: [
           "req.headers.authorization",
