@@ -11,21 +11,25 @@
 // Checks: one URL serves API, console and GraphiQL; requests reach both nodes; WebSockets pass
 // through Caddy and events cross the nodes; a node whose process dies is restarted; `docker-compose stop`
 // drains both nodes to exit code 0.
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildProjectImage, buildStandIns, docker, dockerUnavailable, PROJECT_IMAGE } from "../support/docker.ts";
+import {
+  buildProjectImage,
+  buildStandIns,
+  docker,
+  dockerUnavailable,
+  PROJECT_IMAGE,
+  runTool,
+} from "../support/docker.ts";
 import { gql } from "../support/graphql.ts";
 import { ROOT } from "../support/process.ts";
 import { freePort } from "../support/redis-server.ts";
 import { waitUntil } from "../support/wait.ts";
 import { connectWs, subscribe } from "../support/ws.ts";
 
-const exec = promisify(execFile);
 const ADMIN_TOKEN = `compose-admin-${randomBytes(8).toString("hex")}`;
 const ENV_FILE = `ADMIN_TOKEN=${ADMIN_TOKEN}\nJWT_SECRET=${randomBytes(24).toString("hex")}\n`;
 const project = `multiverse-up-${randomBytes(3).toString("hex")}`;
@@ -38,19 +42,12 @@ describe.skipIf(dockerUnavailable())("docker-compose up", () => {
   const node = (n: 1 | 2) => `http://127.0.0.1:${n === 1 ? port.api1 : port.api2}`;
 
   /** docker-compose on the stack: the repository's file, the host-network overrides, the .env. */
-  async function compose(args: string[], timeoutMs = 120_000): Promise<string> {
+  function compose(args: string[], timeoutMs = 120_000): Promise<string> {
     const files = ["-f", join(dir, "docker-compose.yml"), "-f", join(dir, "host-network.yml")];
     const all = ["-p", project, "--project-directory", ROOT, ...files, "--env-file", join(dir, ".env"), ...args];
-    try {
-      // Nothing from this process's environment: what the stack gets comes from the files.
-      const env = { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/root" };
-      return (await exec("docker-compose", all, { cwd: ROOT, env, timeout: timeoutMs, maxBuffer: 16 << 20 })).stdout;
-    } catch (err) {
-      const e = err as { stdout?: string; stderr?: string; message: string };
-      throw new Error(`docker-compose ${args.join(" ")} failed: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`, {
-        cause: err,
-      });
-    }
+    // Nothing from this process's environment: what the stack gets comes from the files.
+    const env = { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/root" };
+    return runTool("docker-compose", all, { env, timeoutMs });
   }
 
   /** The container compose made for `service`. */

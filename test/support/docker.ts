@@ -37,36 +37,36 @@ export function dockerUnavailable(): boolean {
   return true;
 }
 
-/** Runs the docker CLI in the repository's root; its stdout (trimmed). Fails with its stderr. */
-export async function docker(args: string[], timeoutMs = 60_000): Promise<string> {
+/**
+ * Runs `command` (in the repository's root unless `options.cwd` says otherwise); its stdout,
+ * trimmed. Fails with its output, so a failed docker or docker-compose call says why.
+ */
+export async function runTool(
+  command: string,
+  args: string[],
+  options: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
+  const { timeoutMs = 60_000, cwd = ROOT, env } = options;
   try {
-    const { stdout } = await run("docker", args, { cwd: ROOT, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await run(command, args, { cwd, env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
     return stdout.trim();
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`docker ${args.join(" ")} failed: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`, {
+    throw new Error(`${command} ${args.join(" ")} failed: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`, {
       cause: err,
     });
   }
 }
 
+/** Runs the docker CLI in the repository's root; its stdout (trimmed). Fails with its output. */
+export const docker = (args: string[], timeoutMs = 60_000): Promise<string> => runTool("docker", args, { timeoutMs });
+
 /**
  * Image builds wait for each other (vitest runs two test files at once): the second one to ask
  * for an image finds it built, or its layers cached, instead of building it beside the first.
  */
-async function oneBuildAtATime(command: string, args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run("flock", [join(tmpdir(), "multiverse-image-build.lock"), command, ...args], {
-      cwd: ROOT,
-      timeout: 30 * 60_000,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return stdout.trim();
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`${command} ${args.join(" ")} failed: ${e.message}\n${e.stderr ?? ""}`, { cause: err });
-  }
-}
+const oneBuildAtATime = (command: string, args: string[]): Promise<string> =>
+  runTool("flock", [join(tmpdir(), "multiverse-image-build.lock"), command, ...args], { timeoutMs: 30 * 60_000 });
 
 /**
  * The base image for the build: the tag scripts/container/build-base-image.sh prints, after
